@@ -1,0 +1,180 @@
+//! Who may do what: roles, region scopes and the decisions that follow.
+//!
+//! This is the one place that answers "may this actor see or change that?".
+//! The service layer asks these questions for every entry point (web UI,
+//! JSON API, CLI); handlers never decide on their own.
+
+use crate::ids::{Nib, RegionCode};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Ministry,
+    Officer,
+    Certifier,
+    Owner,
+    Buyer,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Admin, Role::Ministry, Role::Officer, Role::Certifier, Role::Owner, Role::Buyer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Ministry => "ministry",
+            Role::Officer => "officer",
+            Role::Certifier => "certifier",
+            Role::Owner => "owner",
+            Role::Buyer => "buyer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+}
+
+/// The part of the registry an actor may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything (admin, ministry).
+    National,
+    /// One province or regency and everything inside it (officer).
+    Region(RegionCode),
+    /// One enterprise (owner).
+    Enterprise(Nib),
+    /// Nothing of the registry (public, buyers, certifiers).
+    Nothing,
+}
+
+impl Scope {
+    pub fn permits(&self, regency: &RegionCode, nib: &Nib) -> bool {
+        match self {
+            Scope::National => true,
+            Scope::Region(r) => r.contains(regency),
+            Scope::Enterprise(n) => n == nib,
+            Scope::Nothing => false,
+        }
+    }
+}
+
+/// The user on whose behalf a use case runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    /// Officers: the province or regency they serve.
+    pub region: Option<RegionCode>,
+    /// Owners: the enterprise they own.
+    pub enterprise: Option<Nib>,
+}
+
+impl Actor {
+    /// The command-line operator: a local administrator acting as `system`.
+    pub fn system() -> Actor {
+        Actor { user_id: 0, username: "system".into(), role: Role::Admin, region: None, enterprise: None }
+    }
+
+    /// What of the registry this actor can read.
+    pub fn registry_scope(&self) -> Scope {
+        match (self.role, &self.region, &self.enterprise) {
+            (Role::Admin | Role::Ministry, _, _) => Scope::National,
+            (Role::Officer, Some(r), _) => Scope::Region(r.clone()),
+            (Role::Owner, _, Some(n)) => Scope::Enterprise(n.clone()),
+            _ => Scope::Nothing,
+        }
+    }
+
+    pub fn can_read_enterprise(&self, regency: &RegionCode, nib: &Nib) -> bool {
+        self.registry_scope().permits(regency, nib)
+    }
+
+    /// Profile and yearly figures: admin, the officer of the region, the owner.
+    pub fn can_edit_enterprise(&self, regency: &RegionCode, nib: &Nib) -> bool {
+        matches!(self.role, Role::Admin | Role::Officer | Role::Owner) && self.can_read_enterprise(regency, nib)
+    }
+
+    /// Registering a new enterprise in `regency`: admin or the region's officer.
+    pub fn can_register_in(&self, regency: &RegionCode) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Officer => self.region.as_ref().is_some_and(|r| r.contains(regency)),
+            _ => false,
+        }
+    }
+
+    /// Finalising a year's figures (and correcting them after): officials only.
+    pub fn can_finalise(&self, regency: &RegionCode, nib: &Nib) -> bool {
+        matches!(self.role, Role::Admin | Role::Officer) && self.can_read_enterprise(regency, nib)
+    }
+
+    pub fn can_delete_enterprise(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Ministry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn officer(region: &str) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "o".into(),
+            role: Role::Officer,
+            region: Some(RegionCode::parse(region).unwrap()),
+            enterprise: None,
+        }
+    }
+
+    #[test]
+    fn samarinda_officer_cannot_touch_balikpapan() {
+        let smd = officer("64.72");
+        let nib = Nib::parse("1234567890123").unwrap();
+        let bpn = RegionCode::parse("64.71").unwrap();
+        let own = RegionCode::parse("64.72").unwrap();
+        assert!(!smd.can_read_enterprise(&bpn, &nib));
+        assert!(!smd.can_edit_enterprise(&bpn, &nib));
+        assert!(!smd.can_register_in(&bpn));
+        assert!(smd.can_read_enterprise(&own, &nib));
+        assert!(smd.can_register_in(&own));
+    }
+
+    #[test]
+    fn province_officer_sees_its_regencies() {
+        let kaltim = officer("64");
+        let nib = Nib::parse("1234567890123").unwrap();
+        assert!(kaltim.can_read_enterprise(&RegionCode::parse("64.71").unwrap(), &nib));
+        assert!(!kaltim.can_read_enterprise(&RegionCode::parse("65.02").unwrap(), &nib));
+    }
+
+    #[test]
+    fn owner_sees_only_their_enterprise_and_ministry_only_reads() {
+        let mine = Nib::parse("1234567890123").unwrap();
+        let other = Nib::parse("9999999999999").unwrap();
+        let reg = RegionCode::parse("64.72").unwrap();
+        let owner = Actor { user_id: 2, username: "w".into(), role: Role::Owner, region: None, enterprise: Some(mine.clone()) };
+        assert!(owner.can_edit_enterprise(&reg, &mine));
+        assert!(!owner.can_read_enterprise(&reg, &other));
+        assert!(!owner.can_finalise(&reg, &mine));
+        let ministry = Actor { role: Role::Ministry, enterprise: None, ..owner.clone() };
+        assert!(ministry.can_read_enterprise(&reg, &other));
+        assert!(!ministry.can_edit_enterprise(&reg, &other));
+        let buyer = Actor { role: Role::Buyer, enterprise: None, ..owner };
+        assert_eq!(buyer.registry_scope(), Scope::Nothing);
+        // An officer account without a region sees nothing rather than everything.
+        let lost = Actor { region: None, ..officer("64") };
+        assert_eq!(lost.registry_scope(), Scope::Nothing);
+    }
+}
