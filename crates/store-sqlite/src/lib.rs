@@ -1,1 +1,269 @@
+//! The SQLite backend of the naikkelas [`Store`]: one file beside the
+//! binary, WAL mode, every write in one `BEGIN IMMEDIATE` transaction with
+//! its audit entry.
+//!
+//! Module map: `connect` (pool and pragmas), `migrate` (schema and
+//! reference data), `registry` (profiles, permits, reads of whole records),
+//! `figures`, `list` (filters, search, facets, export), `import` (bulk
+//! upsert), `access` (users, sessions, tokens), `audit`.
 
+mod access;
+mod audit;
+mod connect;
+mod figures;
+mod import;
+mod list;
+mod migrate;
+mod registry;
+
+use async_trait::async_trait;
+use naikkelas_core::audit::{AuditEntry, AuditRecord};
+use naikkelas_core::enterprise::EnterpriseProfile;
+use naikkelas_core::figures::YearlyFigures;
+use naikkelas_core::permit::Permit;
+use naikkelas_core::reference::Reference;
+use naikkelas_core::Nib;
+use naikkelas_store::{
+    AuditContext, EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision, ImportRow, NewApiToken,
+    NewUser, Result, RowOutcome, SessionRecord, Store, StoreError, UserRecord,
+};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+/// The SQLite store. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// Keeps a throw-away test database alive as long as any clone.
+    _temp: Option<std::sync::Arc<connect::TempFile>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path`. Call
+    /// [`Store::migrate`] before use.
+    pub async fn open(path: &str) -> Result<SqliteStore> {
+        Ok(SqliteStore { pool: connect::pool(path).await?, _temp: None })
+    }
+
+    /// A new, empty database in a temporary file that is removed when the
+    /// last clone of the store is dropped. For tests and dry runs.
+    pub async fn open_temporary() -> Result<SqliteStore> {
+        let file = connect::TempFile::new();
+        let path = file.0.to_string_lossy().into_owned();
+        Ok(SqliteStore { pool: connect::pool(&path).await?, _temp: Some(std::sync::Arc::new(file)) })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction that takes the write lock at once, so two writers
+    /// never deadlock upgrading read locks (SQLITE_BUSY without waiting).
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.db()
+    }
+}
+
+/// `?` for driver results: nothing above the store sees a driver type, so
+/// every driver error becomes `StoreError::Backend` here.
+pub(crate) trait Db<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> Db<T> for std::result::Result<T, sqlx::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(StoreError::backend)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        migrate::migrate(&self.pool).await
+    }
+
+    async fn reference(&self) -> Result<Reference> {
+        migrate::reference(&self.pool).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    async fn register_enterprise(&self, p: &EnterpriseProfile, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        registry::register(&mut tx, p, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn update_profile(
+        &self,
+        p: &EnterpriseProfile,
+        expected_version: Option<i64>,
+        audit: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        registry::update(&mut tx, p, expected_version, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn delete_enterprise(&self, nib: &Nib, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        registry::delete(&mut tx, nib, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn enterprise(&self, nib: &Nib) -> Result<Option<EnterpriseRecord>> {
+        let mut conn = self.pool.acquire().await.db()?;
+        registry::record(&mut conn, nib).await
+    }
+
+    async fn list_enterprises(&self, q: &EnterpriseQuery) -> Result<EnterprisePage> {
+        list::list(&self.pool, q).await
+    }
+
+    async fn facet_counts(&self, q: &EnterpriseQuery) -> Result<Facets> {
+        list::facets(&self.pool, q).await
+    }
+
+    async fn record_figures(&self, nib: &Nib, f: &YearlyFigures, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        figures::record(&mut tx, nib, f, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn finalise_figures(&self, nib: &Nib, year: i32, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        figures::finalise(&mut tx, nib, year, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn correct_figures(&self, nib: &Nib, f: &YearlyFigures, reason: &str, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        figures::correct(&mut tx, nib, f, reason, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn figure_revisions(&self, nib: &Nib) -> Result<Vec<FigureRevision>> {
+        figures::revisions(&self.pool, nib).await
+    }
+
+    async fn add_permit(&self, nib: &Nib, p: &Permit, audit: &AuditContext) -> Result<i64> {
+        let mut tx = self.write().await?;
+        let id = registry::add_permit(&mut tx, nib, p, audit).await?;
+        tx.commit().await.db()?;
+        Ok(id)
+    }
+
+    async fn remove_permit(&self, nib: &Nib, permit_id: i64, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        registry::remove_permit(&mut tx, nib, permit_id, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn import_batch(&self, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write().await?;
+        let out = import::import(&mut tx, rows, audit).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn export_page(
+        &self,
+        q: &EnterpriseQuery,
+        after_nib: Option<&Nib>,
+        limit: u32,
+    ) -> Result<Vec<EnterpriseRecord>> {
+        list::export_page(&self.pool, q, after_nib, limit).await
+    }
+
+    async fn counts_by_province(&self) -> Result<Vec<(String, i64)>> {
+        list::counts_by_province(&self.pool).await
+    }
+
+    async fn create_user(&self, u: &NewUser, audit: &AuditContext) -> Result<i64> {
+        let mut tx = self.write().await?;
+        let id = access::create_user(&mut tx, u, audit).await?;
+        tx.commit().await.db()?;
+        Ok(id)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        access::user(&self.pool, access::UserKey::Username(username)).await
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
+        access::user(&self.pool, access::UserKey::Id(id)).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        access::list_users(&self.pool).await
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: &str, audit: &AuditContext) -> Result<()> {
+        let mut tx = self.write().await?;
+        access::set_password(&mut tx, user_id, password_hash, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn create_session(&self, s: &SessionRecord) -> Result<()> {
+        access::create_session(&self.pool, s).await
+    }
+
+    async fn session(&self, id_hash: &str, now: time::OffsetDateTime) -> Result<Option<SessionRecord>> {
+        access::session(&self.pool, id_hash, now).await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash).execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: time::OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(access::micros(now))
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_api_token(&self, t: &NewApiToken, audit: &AuditContext) -> Result<i64> {
+        let mut tx = self.write().await?;
+        let id = access::create_api_token(&mut tx, t, audit).await?;
+        tx.commit().await.db()?;
+        Ok(id)
+    }
+
+    async fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+        access::user(&self.pool, access::UserKey::TokenHash(token_hash)).await
+    }
+
+    async fn append_audit(&self, r: AuditRecord) -> Result<AuditEntry> {
+        let mut tx = self.write().await?;
+        let e = audit::append(&mut tx, r).await?;
+        tx.commit().await.db()?;
+        Ok(e)
+    }
+
+    async fn audit_page(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::page(&self.pool, after_seq, limit).await
+    }
+
+    async fn audit_for_entity(&self, entity_type: &str, entity_id: &str, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::for_entity(&self.pool, entity_type, entity_id, limit).await
+    }
+}

@@ -1,0 +1,60 @@
+//! Opening the database file with the settings every connection needs.
+
+use naikkelas_store::StoreError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Readers run in parallel under WAL; writers queue on the busy timeout, so
+/// more connections than cores buys nothing.
+const MAX_CONNECTIONS: u32 = 6;
+
+pub(crate) async fn pool(path: &str) -> Result<SqlitePool, StoreError> {
+    let connect_err = |e: sqlx::Error| StoreError::Connect { url: format!("sqlite://{path}"), reason: e.to_string() };
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("temp_store", "memory")
+        // 32 MiB of page cache per connection; list pages and imports are
+        // index-heavy.
+        .pragma("cache_size", "-32768")
+        .statement_cache_capacity(200);
+    SqlitePoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await
+        .map_err(connect_err)
+}
+
+/// A database file in the temporary directory that disappears with the
+/// store: tests get isolation without `:memory:`, whose every pooled
+/// connection would see a different empty database.
+pub(crate) struct TempFile(pub PathBuf);
+
+impl TempFile {
+    pub fn new() -> TempFile {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let name =
+            format!("naikkelas-test-{}-{}-{}.db", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed));
+        TempFile(std::env::temp_dir().join(name))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
