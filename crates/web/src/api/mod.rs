@@ -1,0 +1,57 @@
+//! The JSON API under `/api/v1`. Routes and the OpenAPI document come from
+//! the same declarations (`utoipa-axum`), so the document cannot drift.
+
+pub mod dto;
+pub mod enterprises;
+pub mod reference;
+
+use crate::state::AppState;
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "naikkelas API",
+        description = "Registry of Indonesian small and medium industries (IKM): enterprises, yearly figures, reference data. \
+Authenticate with `Authorization: Bearer <token>` (`naikkelas token create USERNAME`). Errors are RFC 9457 problem documents; \
+anything outside the caller's region answers 404.",
+        version = "1"
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The API routes and the OpenAPI document built from them.
+pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(enterprises::list, enterprises::create))
+        .routes(routes!(enterprises::get, enterprises::update, enterprises::delete))
+        .routes(routes!(enterprises::record_figures))
+        .routes(routes!(enterprises::facets))
+        .routes(routes!(reference::regions))
+        .routes(routes!(reference::kbli))
+        .split_for_parts()
+}
+
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(routes().1).expect("the OpenAPI document serialises")
+}
+
+pub async fn openapi_handler() -> Json<serde_json::Value> {
+    Json(openapi_json())
+}

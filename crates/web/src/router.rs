@@ -1,0 +1,61 @@
+//! All routes of the application in one place.
+
+use crate::state::AppState;
+use crate::{api, assets, metrics, security, ui};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub fn router(state: AppState) -> Router {
+    let (api_routes, _) = api::routes();
+    let pages = Router::new()
+        .route("/", get(ui::home::home))
+        .route("/login", get(ui::login::form).post(ui::login::submit))
+        .route("/logout", post(ui::login::logout))
+        .route("/lang/{code}", get(ui::login::switch_lang))
+        .route("/enterprises", get(ui::enterprises::list).post(ui::enterprises::create))
+        .route("/enterprises/new", get(ui::enterprises::new_form))
+        .route("/enterprises/{nib}", get(ui::enterprises::show))
+        .route("/enterprises/{nib}/edit", get(ui::enterprises::edit_form).post(ui::enterprises::update))
+        .route("/enterprises/{nib}/delete", post(ui::enterprises::delete))
+        .route("/enterprises/{nib}/figures", post(ui::figures::record))
+        .route("/enterprises/{nib}/figures/{year}/finalise", post(ui::figures::finalise))
+        .route("/enterprises/{nib}/figures/{year}/correct", post(ui::figures::correct))
+        .route("/enterprises/{nib}/permits", post(ui::figures::add_permit))
+        .route("/enterprises/{nib}/permits/{id}/delete", post(ui::figures::remove_permit))
+        .route("/api/docs", get(ui::home::api_docs));
+    Router::new()
+        .merge(pages)
+        .merge(api_routes)
+        .route("/api/v1/openapi.json", get(api::openapi_handler))
+        .route("/assets/{*path}", get(assets::serve))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_handler))
+        .fallback(ui::home::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    match st.svc.store().ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": st.svc.store().backend()}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"})))
+        }
+    }
+}
+
+async fn metrics_handler(State(st): State<AppState>) -> impl IntoResponse {
+    match &st.metrics {
+        Some(h) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
