@@ -1,0 +1,239 @@
+//! Bulk import: one transaction per batch, set-based writes.
+//!
+//! Each batch reads the current state of its NIBs in two queries, decides
+//! every row's outcome in memory (in input order, so a later row sees an
+//! earlier one), then writes only what changed with one `UNNEST` statement
+//! per table. Rows that change nothing write nothing, which is what makes a
+//! re-run of the same file a no-op.
+
+use crate::figures::refresh_latest;
+use crate::registry::{figures_of, profile_of, search_text, PROFILE_COLUMNS};
+use crate::{audit, db};
+use naikkelas_core::enterprise::EnterpriseProfile;
+use naikkelas_core::figures::YearlyFigures;
+use naikkelas_core::FieldError;
+use naikkelas_store::{AuditContext, ImportRow, Result, RowOutcome};
+use sqlx::{PgConnection, PgPool, Row};
+use std::collections::{HashMap, HashSet};
+
+struct Enterprise {
+    id: Option<i64>,
+    profile: EnterpriseProfile,
+    dirty: bool,
+}
+
+struct Year {
+    figures: YearlyFigures,
+    finalised: bool,
+    dirty: bool,
+}
+
+pub(crate) async fn import_batch(pool: &PgPool, rows: &[ImportRow], ctx: &AuditContext) -> Result<Vec<RowOutcome>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = pool.begin().await.map_err(db)?;
+    let outcomes = merge(&mut tx, rows, ctx).await?;
+    let count = |f: fn(&RowOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    let summary = serde_json::json!({
+        "rows": rows.len(),
+        "first_row": rows.first().map(|r| r.row),
+        "last_row": rows.last().map(|r| r.row),
+        "inserted": count(|o| matches!(o, RowOutcome::Inserted)),
+        "updated": count(|o| matches!(o, RowOutcome::Updated)),
+        "unchanged": count(|o| matches!(o, RowOutcome::Unchanged)),
+        "rejected": count(|o| matches!(o, RowOutcome::Rejected(_))),
+    });
+    let entity_id = format!("rows {}-{}", rows[0].row, rows[rows.len() - 1].row);
+    audit::record(&mut tx, ctx, "import", "enterprise_batch", &entity_id, None, Some(summary.to_string())).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(outcomes)
+}
+
+async fn merge(conn: &mut PgConnection, rows: &[ImportRow], ctx: &AuditContext) -> Result<Vec<RowOutcome>> {
+    let mut nibs: Vec<String> = rows.iter().map(|r| r.profile.nib.to_string()).collect();
+    nibs.sort_unstable();
+    nibs.dedup();
+
+    // Locked in NIB order, so two overlapping imports cannot deadlock.
+    let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = ANY($1) ORDER BY e.nib FOR UPDATE OF e");
+    let mut ents: HashMap<String, Enterprise> = HashMap::with_capacity(nibs.len());
+    for row in sqlx::query(&sql).bind(&nibs).fetch_all(&mut *conn).await.map_err(db)? {
+        let (id, profile) = profile_of(&row)?;
+        ents.insert(profile.nib.to_string(), Enterprise { id: Some(id), profile, dirty: false });
+    }
+    let figs_rows = sqlx::query(
+        "SELECT e.nib, f.year, f.workers, f.investment_idr, f.production_idr, f.export_usd_cents, f.capacity, \
+         f.capacity_unit, f.finalised_at IS NOT NULL FROM figures f JOIN enterprises e ON e.id = f.enterprise_id \
+         WHERE e.nib = ANY($1)",
+    )
+    .bind(&nibs)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut years: HashMap<(String, i32), Year> = HashMap::with_capacity(figs_rows.len() + rows.len());
+    for row in &figs_rows {
+        let f = figures_of(row, 1);
+        years.insert((row.get(0), f.year), Year { figures: f, finalised: row.get(8), dirty: false });
+    }
+
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(rows.len());
+    for r in rows {
+        let nib = r.profile.nib.as_str();
+        if !seen.insert((nib, r.figures.year)) {
+            outcomes.push(RowOutcome::Rejected(FieldError::new("nib", "row.duplicate").with("value", nib)));
+            continue;
+        }
+        let key = (nib.to_string(), r.figures.year);
+        let year = years.get(&key);
+        let figures_change = year.is_none_or(|y| y.figures != r.figures);
+        if figures_change && year.is_some_and(|y| y.finalised) {
+            outcomes.push(RowOutcome::Rejected(
+                FieldError::new("tahun_data", "figures.final").with("value", r.figures.year),
+            ));
+            continue;
+        }
+        let ent = ents.get(nib);
+        let profile_change = ent.is_none_or(|e| e.profile != r.profile);
+        outcomes.push(match (year.is_some(), figures_change || profile_change) {
+            (false, _) => RowOutcome::Inserted,
+            (true, true) => RowOutcome::Updated,
+            (true, false) => RowOutcome::Unchanged,
+        });
+        if profile_change {
+            let id = ent.and_then(|e| e.id);
+            ents.insert(nib.to_string(), Enterprise { id, profile: r.profile.clone(), dirty: true });
+        }
+        if figures_change {
+            let finalised = year.is_some_and(|y| y.finalised);
+            years.insert(key, Year { figures: r.figures.clone(), finalised, dirty: true });
+        }
+    }
+
+    let ids = write_enterprises(conn, &mut ents, ctx).await?;
+    let mut touched: HashSet<i64> = ids.iter().copied().collect();
+    let dirty_years: Vec<(i64, &YearlyFigures)> = years
+        .iter()
+        .filter(|(_, y)| y.dirty)
+        .map(|((nib, _), y)| (ents[nib.as_str()].id.expect("written above"), &y.figures))
+        .collect();
+    touched.extend(dirty_years.iter().map(|(id, _)| *id));
+    write_figures(conn, &dirty_years).await?;
+    let mut touched: Vec<i64> = touched.into_iter().collect();
+    touched.sort_unstable();
+    if !touched.is_empty() {
+        refresh_latest(conn, &touched, Some(ctx.at)).await?;
+    }
+    Ok(outcomes)
+}
+
+/// Upserts every changed profile and replaces its KBLI links; fills in the
+/// ids of new enterprises. Returns the ids written.
+async fn write_enterprises(conn: &mut PgConnection, ents: &mut HashMap<String, Enterprise>, ctx: &AuditContext) -> Result<Vec<i64>> {
+    let dirty: Vec<&EnterpriseProfile> = ents.values().filter(|e| e.dirty).map(|e| &e.profile).collect();
+    if dirty.is_empty() {
+        return Ok(Vec::new());
+    }
+    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| dirty.iter().map(|p| f(p)).collect::<Vec<String>>();
+    let opt = |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>();
+    let json = |v: &Vec<String>| serde_json::to_string(v).expect("serialises");
+    // Products and commodities travel as JSON text: UNNEST cannot carry
+    // ragged arrays.
+    let written = sqlx::query(
+        "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, district_code, \
+         products, commodities, founded_year, phone, email, search_text, created_at, updated_at) \
+         SELECT t.nib, t.name, t.owner_name, t.address, t.province_code, t.regency_code, t.district_code, \
+         ARRAY(SELECT jsonb_array_elements_text(t.products::jsonb)), \
+         ARRAY(SELECT jsonb_array_elements_text(t.commodities::jsonb)), \
+         t.founded_year, t.phone, t.email, t.search_text, $14, $14 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[]) \
+              AS t(nib, name, owner_name, address, province_code, regency_code, district_code, products, \
+                   commodities, founded_year, phone, email, search_text) \
+         ON CONFLICT (nib) DO UPDATE SET name = EXCLUDED.name, owner_name = EXCLUDED.owner_name, \
+         address = EXCLUDED.address, province_code = EXCLUDED.province_code, regency_code = EXCLUDED.regency_code, \
+         district_code = EXCLUDED.district_code, products = EXCLUDED.products, commodities = EXCLUDED.commodities, \
+         founded_year = EXCLUDED.founded_year, phone = EXCLUDED.phone, email = EXCLUDED.email, \
+         search_text = EXCLUDED.search_text, version = enterprises.version + 1, updated_at = EXCLUDED.updated_at \
+         RETURNING id, nib",
+    )
+    .bind(col(&|p| p.nib.to_string()))
+    .bind(col(&|p| p.name.clone()))
+    .bind(col(&|p| p.owner_name.clone()))
+    .bind(col(&|p| p.address.clone()))
+    .bind(col(&|p| p.province_code().to_string()))
+    .bind(col(&|p| p.regency.to_string()))
+    .bind(opt(&|p| p.district.as_ref().map(|d| d.to_string())))
+    .bind(col(&|p| json(&p.products)))
+    .bind(col(&|p| json(&p.commodities)))
+    .bind(dirty.iter().map(|p| p.founded_year).collect::<Vec<Option<i32>>>())
+    .bind(opt(&|p| p.phone.clone()))
+    .bind(opt(&|p| p.email.clone()))
+    .bind(col(&|p| search_text(p)))
+    .bind(ctx.at)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+
+    let mut ids = Vec::with_capacity(written.len());
+    let (mut k_ids, mut k_pos, mut k_codes, mut k_divs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for row in &written {
+        let id: i64 = row.get(0);
+        let nib: String = row.get(1);
+        let e = ents.get_mut(&nib).expect("written from this map");
+        e.id = Some(id);
+        ids.push(id);
+        for (i, k) in e.profile.kbli.iter().enumerate() {
+            k_ids.push(id);
+            k_pos.push(i as i32 + 1);
+            k_codes.push(k.as_str().to_string());
+            k_divs.push(k.division().to_string());
+        }
+    }
+    sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = ANY($1)").bind(&ids).execute(&mut *conn).await.map_err(db)?;
+    sqlx::query(
+        "INSERT INTO enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) \
+         SELECT t.id, t.pos, t.code, $5, t.division FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::text[]) AS t(id, pos, code, division)",
+    )
+    .bind(k_ids)
+    .bind(k_pos)
+    .bind(k_codes)
+    .bind(k_divs)
+    .bind(naikkelas_core::reference::KBLI_VERSION)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(ids)
+}
+
+/// Upserts changed figures; finalisation and correction counts stay as they
+/// are (a final year only reaches here with identical values rejected above).
+async fn write_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures)]) -> Result<()> {
+    if years.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, \
+         capacity, capacity_unit, size_class) \
+         SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
+                              $7::bigint[], $8::text[], $9::text[]) \
+         ON CONFLICT (enterprise_id, year) DO UPDATE SET workers = EXCLUDED.workers, \
+         investment_idr = EXCLUDED.investment_idr, production_idr = EXCLUDED.production_idr, \
+         export_usd_cents = EXCLUDED.export_usd_cents, capacity = EXCLUDED.capacity, \
+         capacity_unit = EXCLUDED.capacity_unit, size_class = EXCLUDED.size_class",
+    )
+    .bind(years.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.year).collect::<Vec<i32>>())
+    .bind(years.iter().map(|(_, f)| f.workers).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.investment.get()).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.production.get()).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.export.cents()).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.capacity).collect::<Vec<Option<i64>>>())
+    .bind(years.iter().map(|(_, f)| f.capacity_unit.clone()).collect::<Vec<Option<String>>>())
+    .bind(years.iter().map(|(_, f)| f.size_class().as_str().to_string()).collect::<Vec<String>>())
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}

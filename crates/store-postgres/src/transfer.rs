@@ -1,0 +1,589 @@
+//! Table-level dump and load, for moving a whole installation between
+//! backends (`naikkelas migrate-data --from sqlite://… --to postgres://…`).
+//!
+//! Independent of the [`naikkelas_store::Store`] trait: these are inherent
+//! methods on [`PgStore`]; the SQLite backend is meant to offer the same
+//! four methods with the same format, and the CLI drives one from the other.
+//!
+//! # Format (backend-neutral)
+//!
+//! [`TABLES`] lists the tables in load order (parents before children) with
+//! their canonical columns. A row is a JSON object ([`Row`]) with exactly
+//! those keys:
+//!
+//! | kind | JSON |
+//! |------|------|
+//! | [`Kind::Int`] | number (i64) or null |
+//! | [`Kind::Text`] | string or null |
+//! | [`Kind::Bool`] | true / false |
+//! | [`Kind::TextList`] | array of strings (products, commodities) |
+//! | [`Kind::Timestamp`] | RFC 3339 UTC string as `naikkelas_store::rfc3339` prints it, microsecond precision |
+//! | [`Kind::Date`] | `YYYY-MM-DD` |
+//!
+//! Enterprise children refer to their enterprise by `nib`, never by an
+//! internal row id, so backends may number enterprises as they like. Ids
+//! that other data or URLs refer to (users, permits, revisions, tokens) are
+//! kept. Derived columns (province code, latest figures, search text) are not
+//! in the format: the loading side recomputes them. Audit entries keep
+//! `seq`, texts and hashes byte for byte, so the chain verifies after a move.
+//!
+//! Rows are dumped in key order ([`Table::key`]; text keys compare
+//! bytewise). [`PgStore::table_checksums`] hashes, per table, the canonical
+//! line of every row in that order: the JSON array of the column values in
+//! [`Table::columns`] order as `serde_json::to_string` writes it, followed by
+//! `\n`. Equal checksums on both sides mean an exact copy.
+//!
+//! # Procedure
+//!
+//! 1. target: `migrate()`, then [`PgStore::clear_for_load`];
+//! 2. for each table of [`TABLES`] in order: page through the source's
+//!    `dump_table(name, after_last_row, n)` and pass each page to the
+//!    target's [`PgStore::load_table`];
+//! 3. compare `table_checksums()` of both.
+
+use crate::figures::refresh_latest;
+use crate::registry::search_text;
+use crate::{db, PgStore};
+use naikkelas_core::audit::GENESIS;
+use naikkelas_core::enterprise::EnterpriseProfile;
+use naikkelas_core::{Nib, RegionCode};
+use naikkelas_store::{rfc3339, Result, StoreError};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row as _};
+use time::OffsetDateTime;
+
+/// One row of a dumped table, keyed by canonical column name.
+pub type Row = Map<String, Value>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Bool,
+    TextList,
+    Timestamp,
+    Date,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    /// Canonical columns, in checksum order.
+    pub columns: &'static [(&'static str, Kind)],
+    /// Dump order and paging key (a prefix-free subset of `columns`).
+    pub key: &'static [&'static str],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableChecksum {
+    pub table: String,
+    pub rows: u64,
+    /// Lower-case hex SHA-256 of the table's canonical lines.
+    pub sha256: String,
+}
+
+use Kind::*;
+
+/// Every table that holds data, in load order.
+pub const TABLES: &[Table] = &[
+    Table { name: "provinces", columns: &[("code", Text), ("name", Text)], key: &["code"] },
+    Table {
+        name: "regencies",
+        columns: &[("code", Text), ("province_code", Text), ("name", Text), ("kind", Text)],
+        key: &["code"],
+    },
+    Table { name: "districts", columns: &[("code", Text), ("regency_code", Text), ("name", Text)], key: &["code"] },
+    Table {
+        name: "kbli",
+        columns: &[
+            ("code", Text),
+            ("version", Text),
+            ("level", Text),
+            ("division", Text),
+            ("name_id", Text),
+            ("name_en", Text),
+        ],
+        key: &["code", "version"],
+    },
+    Table {
+        name: "enterprises",
+        columns: &[
+            ("nib", Text),
+            ("name", Text),
+            ("owner_name", Text),
+            ("address", Text),
+            ("regency_code", Text),
+            ("district_code", Text),
+            ("products", TextList),
+            ("commodities", TextList),
+            ("founded_year", Int),
+            ("phone", Text),
+            ("email", Text),
+            ("quality_level", Text),
+            ("version", Int),
+            ("created_at", Timestamp),
+            ("updated_at", Timestamp),
+        ],
+        key: &["nib"],
+    },
+    Table {
+        name: "enterprise_kbli",
+        columns: &[("nib", Text), ("position", Int), ("kbli_code", Text), ("kbli_version", Text)],
+        key: &["nib", "position"],
+    },
+    Table {
+        name: "figures",
+        columns: &[
+            ("nib", Text),
+            ("year", Int),
+            ("workers", Int),
+            ("investment_idr", Int),
+            ("production_idr", Int),
+            ("export_usd_cents", Int),
+            ("capacity", Int),
+            ("capacity_unit", Text),
+            ("size_class", Text),
+            ("finalised_at", Timestamp),
+            ("finalised_by", Text),
+            ("corrections", Int),
+        ],
+        key: &["nib", "year"],
+    },
+    Table {
+        name: "figure_revisions",
+        columns: &[
+            ("id", Int),
+            ("nib", Text),
+            ("year", Int),
+            ("workers", Int),
+            ("investment_idr", Int),
+            ("production_idr", Int),
+            ("export_usd_cents", Int),
+            ("capacity", Int),
+            ("capacity_unit", Text),
+            ("reason", Text),
+            ("corrected_by", Text),
+            ("corrected_at", Timestamp),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "permits",
+        columns: &[
+            ("id", Int),
+            ("nib", Text),
+            ("kind", Text),
+            ("number", Text),
+            ("issuer", Text),
+            ("valid_from", Date),
+            ("valid_until", Date),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "users",
+        columns: &[
+            ("id", Int),
+            ("username", Text),
+            ("display_name", Text),
+            ("password_hash", Text),
+            ("role", Text),
+            ("region", Text),
+            ("enterprise", Text),
+            ("disabled", Bool),
+            ("created_at", Timestamp),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "sessions",
+        columns: &[
+            ("id_hash", Text),
+            ("user_id", Int),
+            ("csrf_token", Text),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+        ],
+        key: &["id_hash"],
+    },
+    Table {
+        name: "api_tokens",
+        columns: &[("id", Int), ("user_id", Int), ("name", Text), ("token_hash", Text), ("created_at", Timestamp)],
+        key: &["id"],
+    },
+    Table {
+        name: "audit_log",
+        columns: &[
+            ("seq", Int),
+            ("at", Text),
+            ("actor", Text),
+            ("action", Text),
+            ("entity_type", Text),
+            ("entity_id", Text),
+            ("before", Text),
+            ("after", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+        key: &["seq"],
+    },
+];
+
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+fn unknown(name: &str) -> StoreError {
+    StoreError::Backend(format!("unknown table {name:?} in a data transfer"))
+}
+
+/// The checksum line of one row: its values in column order as a JSON array.
+pub fn canonical_line(t: &Table, row: &Row) -> Result<String> {
+    let values: Vec<&Value> = t
+        .columns
+        .iter()
+        .map(|(c, _)| row.get(*c).ok_or_else(|| StoreError::Backend(format!("{}: row lacks column {c}", t.name))))
+        .collect::<Result<_>>()?;
+    Ok(serde_json::to_string(&values).expect("JSON values serialise"))
+}
+
+/// How PostgreSQL produces one table in canonical form.
+struct Source {
+    from: &'static str,
+    /// One expression per canonical column, in order.
+    exprs: &'static [&'static str],
+    /// The key as SQL, bytewise for text.
+    key: &'static [&'static str],
+}
+
+fn source(name: &str) -> Option<Source> {
+    Some(match name {
+        "provinces" => Source { from: "provinces t", exprs: &["t.code", "t.name"], key: &["t.code COLLATE \"C\""] },
+        "regencies" => Source {
+            from: "regencies t",
+            exprs: &["t.code", "t.province_code", "t.name", "t.kind"],
+            key: &["t.code COLLATE \"C\""],
+        },
+        "districts" => Source {
+            from: "districts t",
+            exprs: &["t.code", "t.regency_code", "t.name"],
+            key: &["t.code COLLATE \"C\""],
+        },
+        "kbli" => Source {
+            from: "kbli t",
+            exprs: &["t.code", "t.version", "t.level", "t.division", "t.name_id", "t.name_en"],
+            key: &["t.code COLLATE \"C\"", "t.version COLLATE \"C\""],
+        },
+        "enterprises" => Source {
+            from: "enterprises e",
+            exprs: &[
+                "e.nib", "e.name", "e.owner_name", "e.address", "e.regency_code", "e.district_code", "e.products",
+                "e.commodities", "e.founded_year::bigint", "e.phone", "e.email", "e.quality_level", "e.version",
+                "e.created_at", "e.updated_at",
+            ],
+            key: &["e.nib"],
+        },
+        "enterprise_kbli" => Source {
+            from: "enterprise_kbli t JOIN enterprises e ON e.id = t.enterprise_id",
+            exprs: &["e.nib", "t.position::bigint", "t.kbli_code", "t.kbli_version"],
+            key: &["e.nib", "t.position::bigint"],
+        },
+        "figures" => Source {
+            from: "figures t JOIN enterprises e ON e.id = t.enterprise_id",
+            exprs: &[
+                "e.nib", "t.year::bigint", "t.workers", "t.investment_idr", "t.production_idr", "t.export_usd_cents",
+                "t.capacity", "t.capacity_unit", "t.size_class", "t.finalised_at", "t.finalised_by", "t.corrections",
+            ],
+            key: &["e.nib", "t.year::bigint"],
+        },
+        "figure_revisions" => Source {
+            from: "figure_revisions t JOIN enterprises e ON e.id = t.enterprise_id",
+            exprs: &[
+                "t.id", "e.nib", "t.year::bigint", "t.workers", "t.investment_idr", "t.production_idr",
+                "t.export_usd_cents", "t.capacity", "t.capacity_unit", "t.reason", "t.corrected_by", "t.corrected_at",
+            ],
+            key: &["t.id"],
+        },
+        "permits" => Source {
+            from: "permits t JOIN enterprises e ON e.id = t.enterprise_id",
+            exprs: &[
+                "t.id", "e.nib", "t.kind", "t.number", "t.issuer", "to_char(t.valid_from, 'YYYY-MM-DD')",
+                "to_char(t.valid_until, 'YYYY-MM-DD')",
+            ],
+            key: &["t.id"],
+        },
+        "users" => Source {
+            from: "users t",
+            exprs: &[
+                "t.id", "t.username", "t.display_name", "t.password_hash", "t.role", "t.region", "t.enterprise_nib",
+                "t.disabled", "t.created_at",
+            ],
+            key: &["t.id"],
+        },
+        "sessions" => Source {
+            from: "sessions t",
+            exprs: &["t.id_hash", "t.user_id", "t.csrf_token", "t.created_at", "t.expires_at"],
+            key: &["t.id_hash COLLATE \"C\""],
+        },
+        "api_tokens" => Source {
+            from: "api_tokens t",
+            exprs: &["t.id", "t.user_id", "t.name", "t.token_hash", "t.created_at"],
+            key: &["t.id"],
+        },
+        "audit_log" => Source {
+            from: "audit_log t",
+            exprs: &[
+                "t.seq", "t.at", "t.actor", "t.action", "t.entity_type", "t.entity_id", "t.before", "t.after",
+                "t.prev_hash", "t.hash",
+            ],
+            key: &["t.seq"],
+        },
+        _ => return None,
+    })
+}
+
+fn value_of(row: &PgRow, i: usize, kind: Kind) -> Value {
+    match kind {
+        Int => row.get::<Option<i64>, _>(i).map_or(Value::Null, Value::from),
+        Text | Date => row.get::<Option<String>, _>(i).map_or(Value::Null, Value::from),
+        Bool => row.get::<Option<bool>, _>(i).map_or(Value::Null, Value::from),
+        TextList => row.get::<Option<Vec<String>>, _>(i).map_or(Value::Null, Value::from),
+        Timestamp => row.get::<Option<OffsetDateTime>, _>(i).map_or(Value::Null, |t| Value::from(rfc3339(t))),
+    }
+}
+
+/// How PostgreSQL takes one page of a table back: `$1` is the JSON array of
+/// rows. Children find their enterprise by NIB.
+fn insert_sql(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "provinces" => "INSERT INTO provinces (code, name) SELECT code, name FROM jsonb_to_recordset($1::jsonb) AS r(code text, name text)",
+        "regencies" => "INSERT INTO regencies (code, province_code, name, kind) SELECT code, province_code, name, kind \
+             FROM jsonb_to_recordset($1::jsonb) AS r(code text, province_code text, name text, kind text)",
+        "districts" => "INSERT INTO districts (code, regency_code, name) SELECT code, regency_code, name \
+             FROM jsonb_to_recordset($1::jsonb) AS r(code text, regency_code text, name text)",
+        "kbli" => "INSERT INTO kbli (code, version, level, division, name_id, name_en) \
+             SELECT code, version, level, division, name_id, name_en FROM jsonb_to_recordset($1::jsonb) \
+             AS r(code text, version text, level text, division text, name_id text, name_en text)",
+        "enterprises" => "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, \
+             district_code, products, commodities, founded_year, phone, email, quality_level, version, created_at, \
+             updated_at, search_text) \
+             SELECT nib, name, owner_name, address, province_code, regency_code, district_code, products, commodities, \
+             founded_year, phone, email, quality_level, version, created_at, updated_at, search_text \
+             FROM jsonb_to_recordset($1::jsonb) AS r(nib text, name text, owner_name text, address text, \
+             province_code text, regency_code text, district_code text, products text[], commodities text[], \
+             founded_year int, phone text, email text, quality_level text, version bigint, created_at timestamptz, \
+             updated_at timestamptz, search_text text)",
+        "enterprise_kbli" => "INSERT INTO enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) \
+             SELECT e.id, r.position, r.kbli_code, r.kbli_version, left(r.kbli_code, 2) \
+             FROM jsonb_to_recordset($1::jsonb) AS r(nib text, position int, kbli_code text, kbli_version text) \
+             JOIN enterprises e ON e.nib = r.nib",
+        "figures" => "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, \
+             export_usd_cents, capacity, capacity_unit, size_class, finalised_at, finalised_by, corrections) \
+             SELECT e.id, r.year, r.workers, r.investment_idr, r.production_idr, r.export_usd_cents, r.capacity, \
+             r.capacity_unit, r.size_class, r.finalised_at, r.finalised_by, r.corrections \
+             FROM jsonb_to_recordset($1::jsonb) AS r(nib text, year int, workers bigint, investment_idr bigint, \
+             production_idr bigint, export_usd_cents bigint, capacity bigint, capacity_unit text, size_class text, \
+             finalised_at timestamptz, finalised_by text, corrections bigint) JOIN enterprises e ON e.nib = r.nib",
+        "figure_revisions" => "INSERT INTO figure_revisions (id, enterprise_id, year, workers, investment_idr, \
+             production_idr, export_usd_cents, capacity, capacity_unit, reason, corrected_by, corrected_at) \
+             SELECT r.id, e.id, r.year, r.workers, r.investment_idr, r.production_idr, r.export_usd_cents, r.capacity, \
+             r.capacity_unit, r.reason, r.corrected_by, r.corrected_at \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, nib text, year int, workers bigint, \
+             investment_idr bigint, production_idr bigint, export_usd_cents bigint, capacity bigint, \
+             capacity_unit text, reason text, corrected_by text, corrected_at timestamptz) \
+             JOIN enterprises e ON e.nib = r.nib",
+        "permits" => "INSERT INTO permits (id, enterprise_id, kind, number, issuer, valid_from, valid_until) \
+             SELECT r.id, e.id, r.kind, r.number, r.issuer, r.valid_from, r.valid_until \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, nib text, kind text, number text, issuer text, \
+             valid_from date, valid_until date) JOIN enterprises e ON e.nib = r.nib",
+        "users" => "INSERT INTO users (id, username, display_name, password_hash, role, region, enterprise_nib, \
+             disabled, created_at) \
+             SELECT id, username, display_name, password_hash, role, region, enterprise, disabled, created_at \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, username text, display_name text, \
+             password_hash text, role text, region text, enterprise text, disabled boolean, created_at timestamptz)",
+        "sessions" => "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
+             SELECT id_hash, user_id, csrf_token, created_at, expires_at FROM jsonb_to_recordset($1::jsonb) \
+             AS r(id_hash text, user_id bigint, csrf_token text, created_at timestamptz, expires_at timestamptz)",
+        "api_tokens" => "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) \
+             SELECT id, user_id, name, token_hash, created_at FROM jsonb_to_recordset($1::jsonb) \
+             AS r(id bigint, user_id bigint, name text, token_hash text, created_at timestamptz)",
+        "audit_log" => "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before, after, \
+             prev_hash, hash) \
+             SELECT seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash \
+             FROM jsonb_to_recordset($1::jsonb) AS r(seq bigint, at text, actor text, action text, \
+             entity_type text, entity_id text, before text, after text, prev_hash text, hash text)",
+        _ => return None,
+    })
+}
+
+/// Tables whose identity sequence must continue after the loaded ids.
+const IDENTITIES: &[&str] = &["figure_revisions", "permits", "users", "api_tokens"];
+
+impl PgStore {
+    /// Up to `limit` rows of `table` in key order, after the row `after`
+    /// (the last row of the previous page; only its key columns are read).
+    pub async fn dump_table(&self, table: &str, after: Option<&Row>, limit: u32) -> Result<Vec<Row>> {
+        let t = self::table(table).ok_or_else(|| unknown(table))?;
+        let src = source(table).ok_or_else(|| unknown(table))?;
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        qb.push(src.exprs.join(", ")).push(" FROM ").push(src.from);
+        if let Some(after) = after {
+            qb.push(" WHERE (").push(src.key.join(", ")).push(") > (");
+            let mut sep = qb.separated(", ");
+            for k in t.key {
+                let kind = t.columns.iter().find(|(c, _)| c == k).map(|(_, kind)| *kind).expect("key is a column");
+                match (kind, after.get(*k)) {
+                    (Int, Some(Value::Number(n))) => sep.push_bind(n.as_i64()),
+                    (Text, Some(Value::String(s))) => sep.push_bind(s.clone()),
+                    _ => return Err(StoreError::Backend(format!("{table}: the row to continue after lacks key {k}"))),
+                };
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY ").push(src.key.join(", ")).push(" LIMIT ").push_bind(i64::from(limit.max(1)));
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| t.columns.iter().enumerate().map(|(i, (c, kind))| (c.to_string(), value_of(r, i, *kind))).collect())
+            .collect())
+    }
+
+    /// Empties every table of [`TABLES`] and resets the audit head, so a
+    /// load starts from nothing. Meant for a freshly migrated target.
+    pub async fn clear_for_load(&self) -> Result<()> {
+        let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+        let mut tx = self.primary.begin().await.map_err(db)?;
+        sqlx::query(&format!("TRUNCATE {} RESTART IDENTITY CASCADE", names.join(", ")))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1").bind(GENESIS).execute(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    /// Appends `rows` (one page of a dump) to `table` in one transaction and
+    /// brings the derived state (latest figures, identity sequences, audit
+    /// head) up to date. Returns the number of rows written.
+    pub async fn load_table(&self, table: &str, rows: &[Row]) -> Result<u64> {
+        let t = self::table(table).ok_or_else(|| unknown(table))?;
+        let sql = insert_sql(table).ok_or_else(|| unknown(table))?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut page = Vec::with_capacity(rows.len());
+        for row in rows {
+            check_columns(t, row)?;
+            page.push(Value::Object(if table == "enterprises" { with_derived(row)? } else { row.clone() }));
+        }
+        let mut tx = self.primary.begin().await.map_err(db)?;
+        let json = Value::Array(page).to_string();
+        let written = sqlx::query(sql).bind(json).execute(&mut *tx).await.map_err(db)?.rows_affected();
+        if written != rows.len() as u64 {
+            return Err(StoreError::Backend(format!(
+                "{table}: {} of {} rows refer to an enterprise that is not loaded",
+                rows.len() as u64 - written,
+                rows.len()
+            )));
+        }
+        after_load(&mut tx, table, rows).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(written)
+    }
+
+    /// Row count and SHA-256 of the canonical lines of every table.
+    pub async fn table_checksums(&self) -> Result<Vec<TableChecksum>> {
+        const PAGE: u32 = 10_000;
+        let mut out = Vec::with_capacity(TABLES.len());
+        for t in TABLES {
+            let mut h = Sha256::new();
+            let mut rows = 0u64;
+            let mut last: Option<Row> = None;
+            loop {
+                let page = self.dump_table(t.name, last.as_ref(), PAGE).await?;
+                for row in &page {
+                    h.update(canonical_line(t, row)?.as_bytes());
+                    h.update(b"\n");
+                }
+                rows += page.len() as u64;
+                if page.len() < PAGE as usize {
+                    break;
+                }
+                last = page.into_iter().last();
+            }
+            out.push(TableChecksum { table: t.name.to_string(), rows, sha256: hex::encode(h.finalize()) });
+        }
+        Ok(out)
+    }
+}
+
+fn check_columns(t: &Table, row: &Row) -> Result<()> {
+    if row.len() != t.columns.len() || t.columns.iter().any(|(c, _)| !row.contains_key(*c)) {
+        let got: Vec<&String> = row.keys().collect();
+        return Err(StoreError::Backend(format!("{}: a row has columns {got:?}, expected {:?}", t.name, t.columns)));
+    }
+    Ok(())
+}
+
+/// Adds what PostgreSQL derives from an enterprise row: its province and
+/// the lower-cased search text, computed exactly as a write computes them.
+fn with_derived(row: &Row) -> Result<Row> {
+    let text = |k: &str| row.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Backend(format!("enterprises: {what}: {e}"));
+    let regency = RegionCode::parse(&text("regency_code")).map_err(|e| bad("regency_code", &e))?;
+    let products: Vec<String> = serde_json::from_value(row.get("products").cloned().unwrap_or(Value::Null))
+        .map_err(|e| bad("products", &e))?;
+    // Only name, NIB and products feed the search text.
+    let probe = EnterpriseProfile {
+        nib: Nib::parse(&text("nib")).map_err(|e| bad("nib", &e))?,
+        name: text("name"),
+        owner_name: String::new(),
+        address: String::new(),
+        regency: regency.clone(),
+        district: None,
+        kbli: Vec::new(),
+        products,
+        commodities: Vec::new(),
+        founded_year: None,
+        phone: None,
+        email: None,
+    };
+    let mut out = row.clone();
+    out.insert("province_code".into(), Value::from(regency.province()));
+    out.insert("search_text".into(), Value::from(search_text(&probe)));
+    Ok(out)
+}
+
+async fn after_load(conn: &mut PgConnection, table: &str, rows: &[Row]) -> Result<()> {
+    if table == "figures" {
+        let mut nibs: Vec<String> = rows.iter().filter_map(|r| r.get("nib")?.as_str().map(String::from)).collect();
+        nibs.sort_unstable();
+        nibs.dedup();
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM enterprises WHERE nib = ANY($1)")
+            .bind(&nibs)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        refresh_latest(conn, &ids, None).await?;
+    }
+    if IDENTITIES.contains(&table) {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT max(id) FROM {table}), 1), \
+             (SELECT max(id) FROM {table}) IS NOT NULL)"
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    if table == "audit_log" {
+        sqlx::query(
+            "UPDATE audit_head h SET seq = l.seq, hash = l.hash \
+             FROM (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) l WHERE h.id = 1",
+        )
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
