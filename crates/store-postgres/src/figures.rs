@@ -15,7 +15,11 @@ fn figures_json(f: &YearlyFigures) -> String {
 /// Keeps `latest_*` on `enterprises` equal to the newest year's figures, so
 /// lists filter and show the latest size class without a subquery.
 /// `at` also stamps `updated_at`; a data transfer passes `None` to keep it.
-pub(crate) async fn refresh_latest(conn: &mut PgConnection, ids: &[i64], at: Option<OffsetDateTime>) -> Result<()> {
+pub(crate) async fn refresh_latest(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    at: Option<OffsetDateTime>,
+) -> Result<()> {
     sqlx::query(
         "UPDATE enterprises e SET latest_year = l.year, latest_workers = l.workers, \
          latest_size_class = l.size_class, updated_at = COALESCE($2, e.updated_at) \
@@ -33,7 +37,11 @@ pub(crate) async fn refresh_latest(conn: &mut PgConnection, ids: &[i64], at: Opt
 }
 
 /// The stored figures of one year and whether they are final.
-async fn current(conn: &mut PgConnection, id: i64, year: i32) -> Result<Option<(YearlyFigures, bool)>> {
+async fn current(
+    conn: &mut PgConnection,
+    id: i64,
+    year: i32,
+) -> Result<Option<(YearlyFigures, bool)>> {
     let row = sqlx::query(
         "SELECT year, workers, investment_idr, production_idr, export_usd_cents, capacity, capacity_unit, \
          finalised_at IS NOT NULL FROM figures WHERE enterprise_id = $1 AND year = $2",
@@ -70,7 +78,12 @@ async fn write(conn: &mut PgConnection, id: i64, f: &YearlyFigures) -> Result<()
     Ok(())
 }
 
-pub(crate) async fn record(pool: &PgPool, nib: &Nib, f: &YearlyFigures, ctx: &AuditContext) -> Result<()> {
+pub(crate) async fn record(
+    pool: &PgPool,
+    nib: &Nib,
+    f: &YearlyFigures,
+    ctx: &AuditContext,
+) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let before = current(&mut tx, id, f.year).await?;
@@ -80,39 +93,71 @@ pub(crate) async fn record(pool: &PgPool, nib: &Nib, f: &YearlyFigures, ctx: &Au
     write(&mut tx, id, f).await?;
     refresh_latest(&mut tx, &[id], Some(ctx.at)).await?;
     let before = before.map(|(b, _)| figures_json(&b));
-    audit::record(&mut tx, ctx, "record_figures", "enterprise", nib.as_str(), before, Some(figures_json(f))).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "record_figures",
+        "enterprise",
+        nib.as_str(),
+        before,
+        Some(figures_json(f)),
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }
 
-pub(crate) async fn finalise(pool: &PgPool, nib: &Nib, year: i32, ctx: &AuditContext) -> Result<()> {
+pub(crate) async fn finalise(
+    pool: &PgPool,
+    nib: &Nib,
+    year: i32,
+    ctx: &AuditContext,
+) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
-    // Finalising twice keeps the first instant and officer.
-    let done = sqlx::query(
-        "UPDATE figures SET finalised_at = COALESCE(finalised_at, $3), finalised_by = COALESCE(finalised_by, $4) \
-         WHERE enterprise_id = $1 AND year = $2",
-    )
-    .bind(id)
-    .bind(year)
-    .bind(ctx.at)
-    .bind(&ctx.actor)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+    match current(&mut tx, id, year).await? {
+        None => return Err(StoreError::NotFound),
+        // Finalising twice keeps the first instant and officer.
+        Some((_, true)) => return Ok(()),
+        Some((_, false)) => {}
     }
-    let after = serde_json::json!({ "year": year }).to_string();
-    audit::record(&mut tx, ctx, "finalise", "enterprise", nib.as_str(), None, Some(after)).await?;
+    sqlx::query("UPDATE figures SET finalised_at = $3, finalised_by = $4 WHERE enterprise_id = $1 AND year = $2")
+        .bind(id)
+        .bind(year)
+        .bind(ctx.at)
+        .bind(&ctx.actor)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let after = serde_json::json!({ "year": year, "finalised_by": ctx.actor }).to_string();
+    audit::record(
+        &mut tx,
+        ctx,
+        "finalise",
+        "enterprise",
+        nib.as_str(),
+        None,
+        Some(after),
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }
 
-pub(crate) async fn correct(pool: &PgPool, nib: &Nib, f: &YearlyFigures, reason: &str, ctx: &AuditContext) -> Result<()> {
+pub(crate) async fn correct(
+    pool: &PgPool,
+    nib: &Nib,
+    f: &YearlyFigures,
+    reason: &str,
+    ctx: &AuditContext,
+) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let previous = match current(&mut tx, id, f.year).await? {
         Some((prev, true)) => prev,
-        _ => return Err(StoreError::Conflict(FieldError::new("tahun_data", "figures.not_final").with("value", f.year))),
+        _ => {
+            return Err(StoreError::Conflict(
+                FieldError::new("tahun_data", "figures.not_final").with("value", f.year),
+            ))
+        }
     };
     sqlx::query(
         "INSERT INTO figure_revisions (enterprise_id, year, workers, investment_idr, production_idr, \
@@ -134,17 +179,26 @@ pub(crate) async fn correct(pool: &PgPool, nib: &Nib, f: &YearlyFigures, reason:
     .await
     .map_err(db)?;
     write(&mut tx, id, f).await?;
-    sqlx::query("UPDATE figures SET corrections = corrections + 1 WHERE enterprise_id = $1 AND year = $2")
-        .bind(id)
-        .bind(f.year)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+    sqlx::query(
+        "UPDATE figures SET corrections = corrections + 1 WHERE enterprise_id = $1 AND year = $2",
+    )
+    .bind(id)
+    .bind(f.year)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
     refresh_latest(&mut tx, &[id], Some(ctx.at)).await?;
-    let mut after = serde_json::to_value(f).expect("serialises");
-    after["reason"] = serde_json::Value::String(reason.to_string());
-    audit::record(&mut tx, ctx, "correct", "enterprise", nib.as_str(), Some(figures_json(&previous)), Some(after.to_string()))
-        .await?;
+    let after = serde_json::json!({ "figures": f, "reason": reason }).to_string();
+    audit::record(
+        &mut tx,
+        ctx,
+        "correct",
+        "enterprise",
+        nib.as_str(),
+        Some(figures_json(&previous)),
+        Some(after),
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }
 

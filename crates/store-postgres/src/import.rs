@@ -7,7 +7,7 @@
 //! re-run of the same file a no-op.
 
 use crate::figures::refresh_latest;
-use crate::registry::{figures_of, profile_of, search_text, PROFILE_COLUMNS};
+use crate::registry::{figures_of, name_key, profile_of, search_text, PROFILE_COLUMNS};
 use crate::{audit, db};
 use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
@@ -28,29 +28,48 @@ struct Year {
     dirty: bool,
 }
 
-pub(crate) async fn import_batch(pool: &PgPool, rows: &[ImportRow], ctx: &AuditContext) -> Result<Vec<RowOutcome>> {
+pub(crate) async fn import_batch(
+    pool: &PgPool,
+    rows: &[ImportRow],
+    ctx: &AuditContext,
+) -> Result<Vec<RowOutcome>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let mut tx = pool.begin().await.map_err(db)?;
-    let outcomes = merge(&mut tx, rows, ctx).await?;
+    let (outcomes, changed_nibs) = merge(&mut tx, rows, ctx).await?;
     let count = |f: fn(&RowOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    // One entry per batch, as the SQLite backend writes it: per-row entries
+    // would make the serial chain the bottleneck of a national import.
     let summary = serde_json::json!({
-        "rows": rows.len(),
-        "first_row": rows.first().map(|r| r.row),
-        "last_row": rows.last().map(|r| r.row),
         "inserted": count(|o| matches!(o, RowOutcome::Inserted)),
         "updated": count(|o| matches!(o, RowOutcome::Updated)),
         "unchanged": count(|o| matches!(o, RowOutcome::Unchanged)),
         "rejected": count(|o| matches!(o, RowOutcome::Rejected(_))),
+        "changed_nibs": changed_nibs,
     });
     let entity_id = format!("rows {}-{}", rows[0].row, rows[rows.len() - 1].row);
-    audit::record(&mut tx, ctx, "import", "enterprise_batch", &entity_id, None, Some(summary.to_string())).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "import",
+        "enterprise_batch",
+        &entity_id,
+        None,
+        Some(summary.to_string()),
+    )
+    .await?;
     tx.commit().await.map_err(db)?;
     Ok(outcomes)
 }
 
-async fn merge(conn: &mut PgConnection, rows: &[ImportRow], ctx: &AuditContext) -> Result<Vec<RowOutcome>> {
+/// Applies the batch; returns each row's outcome and the NIBs that changed,
+/// in the order of their first change.
+async fn merge(
+    conn: &mut PgConnection,
+    rows: &[ImportRow],
+    ctx: &AuditContext,
+) -> Result<(Vec<RowOutcome>, Vec<String>)> {
     let mut nibs: Vec<String> = rows.iter().map(|r| r.profile.nib.to_string()).collect();
     nibs.sort_unstable();
     nibs.dedup();
@@ -58,9 +77,21 @@ async fn merge(conn: &mut PgConnection, rows: &[ImportRow], ctx: &AuditContext) 
     // Locked in NIB order, so two overlapping imports cannot deadlock.
     let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = ANY($1) ORDER BY e.nib FOR UPDATE OF e");
     let mut ents: HashMap<String, Enterprise> = HashMap::with_capacity(nibs.len());
-    for row in sqlx::query(&sql).bind(&nibs).fetch_all(&mut *conn).await.map_err(db)? {
+    for row in sqlx::query(&sql)
+        .bind(&nibs)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    {
         let (id, profile) = profile_of(&row)?;
-        ents.insert(profile.nib.to_string(), Enterprise { id: Some(id), profile, dirty: false });
+        ents.insert(
+            profile.nib.to_string(),
+            Enterprise {
+                id: Some(id),
+                profile,
+                dirty: false,
+            },
+        );
     }
     let figs_rows = sqlx::query(
         "SELECT e.nib, f.year, f.workers, f.investment_idr, f.production_idr, f.export_usd_cents, f.capacity, \
@@ -71,18 +102,30 @@ async fn merge(conn: &mut PgConnection, rows: &[ImportRow], ctx: &AuditContext) 
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
-    let mut years: HashMap<(String, i32), Year> = HashMap::with_capacity(figs_rows.len() + rows.len());
+    let mut years: HashMap<(String, i32), Year> =
+        HashMap::with_capacity(figs_rows.len() + rows.len());
     for row in &figs_rows {
         let f = figures_of(row, 1);
-        years.insert((row.get(0), f.year), Year { figures: f, finalised: row.get(8), dirty: false });
+        years.insert(
+            (row.get(0), f.year),
+            Year {
+                figures: f,
+                finalised: row.get(8),
+                dirty: false,
+            },
+        );
     }
 
     let mut outcomes = Vec::with_capacity(rows.len());
+    let mut changed: Vec<String> = Vec::new();
+    let mut changed_set: HashSet<&str> = HashSet::new();
     let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(rows.len());
     for r in rows {
         let nib = r.profile.nib.as_str();
         if !seen.insert((nib, r.figures.year)) {
-            outcomes.push(RowOutcome::Rejected(FieldError::new("nib", "row.duplicate").with("value", nib)));
+            outcomes.push(RowOutcome::Rejected(
+                FieldError::new("nib", "row.duplicate").with("value", nib),
+            ));
             continue;
         }
         let key = (nib.to_string(), r.figures.year);
@@ -101,13 +144,30 @@ async fn merge(conn: &mut PgConnection, rows: &[ImportRow], ctx: &AuditContext) 
             (true, true) => RowOutcome::Updated,
             (true, false) => RowOutcome::Unchanged,
         });
+        if (profile_change || figures_change) && changed_set.insert(nib) {
+            changed.push(nib.to_string());
+        }
         if profile_change {
             let id = ent.and_then(|e| e.id);
-            ents.insert(nib.to_string(), Enterprise { id, profile: r.profile.clone(), dirty: true });
+            ents.insert(
+                nib.to_string(),
+                Enterprise {
+                    id,
+                    profile: r.profile.clone(),
+                    dirty: true,
+                },
+            );
         }
         if figures_change {
             let finalised = year.is_some_and(|y| y.finalised);
-            years.insert(key, Year { figures: r.figures.clone(), finalised, dirty: true });
+            years.insert(
+                key,
+                Year {
+                    figures: r.figures.clone(),
+                    finalised,
+                    dirty: true,
+                },
+            );
         }
     }
 
@@ -125,37 +185,49 @@ async fn merge(conn: &mut PgConnection, rows: &[ImportRow], ctx: &AuditContext) 
     if !touched.is_empty() {
         refresh_latest(conn, &touched, Some(ctx.at)).await?;
     }
-    Ok(outcomes)
+    Ok((outcomes, changed))
 }
 
 /// Upserts every changed profile and replaces its KBLI links; fills in the
 /// ids of new enterprises. Returns the ids written.
-async fn write_enterprises(conn: &mut PgConnection, ents: &mut HashMap<String, Enterprise>, ctx: &AuditContext) -> Result<Vec<i64>> {
-    let dirty: Vec<&EnterpriseProfile> = ents.values().filter(|e| e.dirty).map(|e| &e.profile).collect();
+async fn write_enterprises(
+    conn: &mut PgConnection,
+    ents: &mut HashMap<String, Enterprise>,
+    ctx: &AuditContext,
+) -> Result<Vec<i64>> {
+    let dirty: Vec<&EnterpriseProfile> = ents
+        .values()
+        .filter(|e| e.dirty)
+        .map(|e| &e.profile)
+        .collect();
     if dirty.is_empty() {
         return Ok(Vec::new());
     }
-    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| dirty.iter().map(|p| f(p)).collect::<Vec<String>>();
-    let opt = |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>();
+    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| {
+        dirty.iter().map(|p| f(p)).collect::<Vec<String>>()
+    };
+    let opt = |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| {
+        dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>()
+    };
     let json = |v: &Vec<String>| serde_json::to_string(v).expect("serialises");
     // Products and commodities travel as JSON text: UNNEST cannot carry
     // ragged arrays.
     let written = sqlx::query(
         "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, district_code, \
-         products, commodities, founded_year, phone, email, search_text, created_at, updated_at) \
+         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key) \
          SELECT t.nib, t.name, t.owner_name, t.address, t.province_code, t.regency_code, t.district_code, \
          ARRAY(SELECT jsonb_array_elements_text(t.products::jsonb)), \
          ARRAY(SELECT jsonb_array_elements_text(t.commodities::jsonb)), \
-         t.founded_year, t.phone, t.email, t.search_text, $14, $14 \
+         t.founded_year, t.phone, t.email, t.search_text, $14, $14, t.name_key \
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[]) \
+                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $15::text[]) \
               AS t(nib, name, owner_name, address, province_code, regency_code, district_code, products, \
-                   commodities, founded_year, phone, email, search_text) \
+                   commodities, founded_year, phone, email, search_text, name_key) \
          ON CONFLICT (nib) DO UPDATE SET name = EXCLUDED.name, owner_name = EXCLUDED.owner_name, \
          address = EXCLUDED.address, province_code = EXCLUDED.province_code, regency_code = EXCLUDED.regency_code, \
          district_code = EXCLUDED.district_code, products = EXCLUDED.products, commodities = EXCLUDED.commodities, \
          founded_year = EXCLUDED.founded_year, phone = EXCLUDED.phone, email = EXCLUDED.email, \
-         search_text = EXCLUDED.search_text, version = enterprises.version + 1, updated_at = EXCLUDED.updated_at \
+         search_text = EXCLUDED.search_text, name_key = EXCLUDED.name_key, version = enterprises.version + 1, updated_at = EXCLUDED.updated_at \
          RETURNING id, nib",
     )
     .bind(col(&|p| p.nib.to_string()))
@@ -172,12 +244,14 @@ async fn write_enterprises(conn: &mut PgConnection, ents: &mut HashMap<String, E
     .bind(opt(&|p| p.email.clone()))
     .bind(col(&|p| search_text(p)))
     .bind(ctx.at)
+    .bind(col(&|p| name_key(&p.name)))
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
 
     let mut ids = Vec::with_capacity(written.len());
-    let (mut k_ids, mut k_pos, mut k_codes, mut k_divs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut k_ids, mut k_pos, mut k_codes, mut k_divs) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in &written {
         let id: i64 = row.get(0);
         let nib: String = row.get(1);
@@ -191,7 +265,11 @@ async fn write_enterprises(conn: &mut PgConnection, ents: &mut HashMap<String, E
             k_divs.push(k.division().to_string());
         }
     }
-    sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = ANY($1)").bind(&ids).execute(&mut *conn).await.map_err(db)?;
+    sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     sqlx::query(
         "INSERT INTO enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) \
          SELECT t.id, t.pos, t.code, $5, t.division FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::text[]) AS t(id, pos, code, division)",

@@ -29,8 +29,9 @@ use naikkelas_core::permit::Permit;
 use naikkelas_core::reference::Reference;
 use naikkelas_core::Nib;
 use naikkelas_store::{
-    AuditContext, EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision, ImportRow, NewApiToken,
-    NewUser, Result, RowOutcome, SessionRecord, Store, StoreError, UserRecord,
+    AuditContext, EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision,
+    ImportRow, NewApiToken, NewUser, Result, RowOutcome, SessionRecord, Store, StoreError,
+    UserRecord,
 };
 use sqlx::PgPool;
 
@@ -83,7 +84,10 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.primary).await.map_err(db)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.primary)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
@@ -91,7 +95,12 @@ impl Store for PgStore {
         registry::register(&self.primary, p, audit).await
     }
 
-    async fn update_profile(&self, p: &EnterpriseProfile, expected_version: Option<i64>, audit: &AuditContext) -> Result<()> {
+    async fn update_profile(
+        &self,
+        p: &EnterpriseProfile,
+        expected_version: Option<i64>,
+        audit: &AuditContext,
+    ) -> Result<()> {
         registry::update(&self.primary, p, expected_version, audit).await
     }
 
@@ -111,7 +120,12 @@ impl Store for PgStore {
         list::facets(&self.read, q).await
     }
 
-    async fn record_figures(&self, nib: &Nib, f: &YearlyFigures, audit: &AuditContext) -> Result<()> {
+    async fn record_figures(
+        &self,
+        nib: &Nib,
+        f: &YearlyFigures,
+        audit: &AuditContext,
+    ) -> Result<()> {
         figures::record(&self.primary, nib, f, audit).await
     }
 
@@ -119,7 +133,13 @@ impl Store for PgStore {
         figures::finalise(&self.primary, nib, year, audit).await
     }
 
-    async fn correct_figures(&self, nib: &Nib, f: &YearlyFigures, reason: &str, audit: &AuditContext) -> Result<()> {
+    async fn correct_figures(
+        &self,
+        nib: &Nib,
+        f: &YearlyFigures,
+        reason: &str,
+        audit: &AuditContext,
+    ) -> Result<()> {
         figures::correct(&self.primary, nib, f, reason, audit).await
     }
 
@@ -135,11 +155,20 @@ impl Store for PgStore {
         registry::remove_permit(&self.primary, nib, permit_id, audit).await
     }
 
-    async fn import_batch(&self, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
+    async fn import_batch(
+        &self,
+        rows: &[ImportRow],
+        audit: &AuditContext,
+    ) -> Result<Vec<RowOutcome>> {
         import::import_batch(&self.primary, rows, audit).await
     }
 
-    async fn export_page(&self, q: &EnterpriseQuery, after_nib: Option<&Nib>, limit: u32) -> Result<Vec<EnterpriseRecord>> {
+    async fn export_page(
+        &self,
+        q: &EnterpriseQuery,
+        after_nib: Option<&Nib>,
+        limit: u32,
+    ) -> Result<Vec<EnterpriseRecord>> {
         list::export_page(&self.read, q, after_nib, limit).await
     }
 
@@ -163,7 +192,12 @@ impl Store for PgStore {
         access::list_users(&self.primary).await
     }
 
-    async fn set_password(&self, user_id: i64, password_hash: &str, audit: &AuditContext) -> Result<()> {
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: &AuditContext,
+    ) -> Result<()> {
         access::set_password(&self.primary, user_id, password_hash, audit).await
     }
 
@@ -171,7 +205,11 @@ impl Store for PgStore {
         access::create_session(&self.primary, s).await
     }
 
-    async fn session(&self, id_hash: &str, now: time::OffsetDateTime) -> Result<Option<SessionRecord>> {
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<SessionRecord>> {
         access::session(&self.primary, id_hash, now).await
     }
 
@@ -202,7 +240,12 @@ impl Store for PgStore {
         audit::page(&self.primary, after_seq, limit).await
     }
 
-    async fn audit_for_entity(&self, entity_type: &str, entity_id: &str, limit: u32) -> Result<Vec<AuditEntry>> {
+    async fn audit_for_entity(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
         audit::for_entity(&self.primary, entity_type, entity_id, limit).await
     }
 }

@@ -5,8 +5,12 @@ use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
 use naikkelas_core::permit::{Permit, PermitKind};
 use naikkelas_core::quality::QualityInputs;
-use naikkelas_core::{FieldError, Kbli, Nib, QualityLevel, RegionCode, Rupiah, SizeClass, UsdCents};
-use naikkelas_store::{rfc3339, AuditContext, EnterpriseRecord, FiguresRecord, PermitRecord, Result, StoreError};
+use naikkelas_core::{
+    FieldError, Kbli, Nib, QualityLevel, RegionCode, Rupiah, SizeClass, UsdCents,
+};
+use naikkelas_store::{
+    rfc3339, AuditContext, EnterpriseRecord, FiguresRecord, PermitRecord, Result, StoreError,
+};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
@@ -17,6 +21,11 @@ pub(crate) const PROFILE_COLUMNS: &str = "e.id, e.nib, e.name, e.owner_name, e.a
      e.district_code, e.products, e.commodities, e.founded_year, e.phone, e.email, \
      ARRAY(SELECT k.kbli_code FROM enterprise_kbli k WHERE k.enterprise_id = e.id ORDER BY k.position) AS kbli, \
      e.quality_level, e.version, e.created_at, e.updated_at";
+
+/// The sort key of a name: case-insensitive, the same as the SQLite backend.
+pub(crate) fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
 
 /// Lower-cased name, NIB and products; U+001F keeps a match inside one field.
 pub(crate) fn search_text(p: &EnterpriseProfile) -> String {
@@ -43,8 +52,13 @@ pub(crate) fn profile_of(row: &PgRow) -> Result<(i64, EnterpriseProfile)> {
         owner_name: row.get(3),
         address: row.get(4),
         regency: RegionCode::parse(&regency).map_err(|e| corrupt("regency", e))?,
-        district: district.map(|d| RegionCode::parse(&d).map_err(|e| corrupt("district", e))).transpose()?,
-        kbli: kbli.iter().map(|k| Kbli::parse(k).map_err(|e| corrupt("KBLI", e))).collect::<Result<_>>()?,
+        district: district
+            .map(|d| RegionCode::parse(&d).map_err(|e| corrupt("district", e)))
+            .transpose()?,
+        kbli: kbli
+            .iter()
+            .map(|k| Kbli::parse(k).map_err(|e| corrupt("KBLI", e)))
+            .collect::<Result<_>>()?,
         products: row.get(7),
         commodities: row.get(8),
         founded_year: row.get(9),
@@ -63,9 +77,18 @@ pub(crate) fn size_of(s: &str) -> Result<SizeClass> {
 }
 
 /// The enterprise row locked for a write, with its current profile.
-pub(crate) async fn lock(conn: &mut PgConnection, nib: &Nib) -> Result<Option<(i64, i64, EnterpriseProfile)>> {
-    let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = $1 FOR UPDATE OF e");
-    let Some(row) = sqlx::query(&sql).bind(nib.as_str()).fetch_optional(&mut *conn).await.map_err(db)? else {
+pub(crate) async fn lock(
+    conn: &mut PgConnection,
+    nib: &Nib,
+) -> Result<Option<(i64, i64, EnterpriseProfile)>> {
+    let sql =
+        format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = $1 FOR UPDATE OF e");
+    let Some(row) = sqlx::query(&sql)
+        .bind(nib.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+    else {
         return Ok(None);
     };
     let (id, p) = profile_of(&row)?;
@@ -82,21 +105,27 @@ pub(crate) async fn lock_id(conn: &mut PgConnection, nib: &Nib) -> Result<i64> {
         .ok_or(StoreError::NotFound)
 }
 
-pub(crate) async fn register(pool: &PgPool, p: &EnterpriseProfile, ctx: &AuditContext) -> Result<()> {
-    let duplicate = || StoreError::Conflict(FieldError::new("nib", "nib.duplicate").with("value", &p.nib));
+pub(crate) async fn register(
+    pool: &PgPool,
+    p: &EnterpriseProfile,
+    ctx: &AuditContext,
+) -> Result<()> {
+    let duplicate =
+        || StoreError::Conflict(FieldError::new("nib", "nib.duplicate").with("value", &p.nib));
     let mut tx = pool.begin().await.map_err(db)?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM enterprises WHERE nib = $1)")
-        .bind(p.nib.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM enterprises WHERE nib = $1)")
+            .bind(p.nib.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
     if exists {
         return Err(duplicate());
     }
     let inserted = sqlx::query_scalar(
         "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, district_code, \
-         products, commodities, founded_year, phone, email, search_text, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
     )
     .bind(p.nib.as_str())
     .bind(&p.name)
@@ -112,6 +141,7 @@ pub(crate) async fn register(pool: &PgPool, p: &EnterpriseProfile, ctx: &AuditCo
     .bind(&p.email)
     .bind(search_text(p))
     .bind(ctx.at)
+    .bind(name_key(&p.name))
     .fetch_one(&mut *tx)
     .await;
     // A concurrent registration of the same NIB passes the check above and
@@ -122,12 +152,25 @@ pub(crate) async fn register(pool: &PgPool, p: &EnterpriseProfile, ctx: &AuditCo
         Err(e) => return Err(db(e)),
     };
     replace_kbli(&mut tx, id, &p.kbli).await?;
-    audit::record(&mut tx, ctx, "create", "enterprise", p.nib.as_str(), None, Some(profile_json(p))).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "create",
+        "enterprise",
+        p.nib.as_str(),
+        None,
+        Some(profile_json(p)),
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }
 
 pub(crate) async fn replace_kbli(conn: &mut PgConnection, id: i64, kbli: &[Kbli]) -> Result<()> {
-    sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = $1").bind(id).execute(&mut *conn).await.map_err(db)?;
+    sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     let codes: Vec<&str> = kbli.iter().map(|k| k.as_str()).collect();
     let divisions: Vec<&str> = kbli.iter().map(|k| k.division()).collect();
     sqlx::query(
@@ -144,7 +187,12 @@ pub(crate) async fn replace_kbli(conn: &mut PgConnection, id: i64, kbli: &[Kbli]
     Ok(())
 }
 
-pub(crate) async fn update(pool: &PgPool, p: &EnterpriseProfile, expected: Option<i64>, ctx: &AuditContext) -> Result<()> {
+pub(crate) async fn update(
+    pool: &PgPool,
+    p: &EnterpriseProfile,
+    expected: Option<i64>,
+    ctx: &AuditContext,
+) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let (id, version, old) = lock(&mut tx, &p.nib).await?.ok_or(StoreError::NotFound)?;
     if expected.is_some_and(|v| v != version) {
@@ -153,7 +201,7 @@ pub(crate) async fn update(pool: &PgPool, p: &EnterpriseProfile, expected: Optio
     sqlx::query(
         "UPDATE enterprises SET name = $2, owner_name = $3, address = $4, province_code = $5, regency_code = $6, \
          district_code = $7, products = $8, commodities = $9, founded_year = $10, phone = $11, email = $12, \
-         search_text = $13, version = version + 1, updated_at = $14 WHERE id = $1",
+         search_text = $13, version = version + 1, updated_at = $14, name_key = $15 WHERE id = $1",
     )
     .bind(id)
     .bind(&p.name)
@@ -169,12 +217,21 @@ pub(crate) async fn update(pool: &PgPool, p: &EnterpriseProfile, expected: Optio
     .bind(&p.email)
     .bind(search_text(p))
     .bind(ctx.at)
+    .bind(name_key(&p.name))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
     replace_kbli(&mut tx, id, &p.kbli).await?;
-    audit::record(&mut tx, ctx, "update", "enterprise", p.nib.as_str(), Some(profile_json(&old)), Some(profile_json(p)))
-        .await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "update",
+        "enterprise",
+        p.nib.as_str(),
+        Some(profile_json(&old)),
+        Some(profile_json(p)),
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }
 
@@ -182,8 +239,21 @@ pub(crate) async fn delete(pool: &PgPool, nib: &Nib, ctx: &AuditContext) -> Resu
     let mut tx = pool.begin().await.map_err(db)?;
     let (id, _, old) = lock(&mut tx, nib).await?.ok_or(StoreError::NotFound)?;
     // Figures, revisions, permits and KBLI links go by ON DELETE CASCADE.
-    sqlx::query("DELETE FROM enterprises WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
-    audit::record(&mut tx, ctx, "delete", "enterprise", nib.as_str(), Some(profile_json(&old)), None).await?;
+    sqlx::query("DELETE FROM enterprises WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "delete",
+        "enterprise",
+        nib.as_str(),
+        Some(profile_json(&old)),
+        None,
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }
 
@@ -212,12 +282,19 @@ pub(crate) async fn snapshot(pool: &PgPool) -> Result<sqlx::Transaction<'static,
 }
 
 /// Whole records for `ids`, in the order given; missing ids are skipped.
-pub(crate) async fn load_records(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<EnterpriseRecord>> {
+pub(crate) async fn load_records(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<Vec<EnterpriseRecord>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.id = ANY($1)");
-    let rows = sqlx::query(&sql).bind(ids).fetch_all(&mut *conn).await.map_err(db)?;
+    let rows = sqlx::query(&sql)
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
     let mut by_id: HashMap<i64, EnterpriseRecord> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let (id, profile) = profile_of(row)?;
@@ -314,7 +391,10 @@ async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
-    let level = QualityLevel::compute(QualityInputs { has_valid_product_permit, ..QualityInputs::default() });
+    let level = QualityLevel::compute(QualityInputs {
+        has_valid_product_permit,
+        ..QualityInputs::default()
+    });
     sqlx::query("UPDATE enterprises SET quality_level = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(level.as_str())
@@ -325,7 +405,12 @@ async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -
     Ok(())
 }
 
-pub(crate) async fn add_permit(pool: &PgPool, nib: &Nib, p: &Permit, ctx: &AuditContext) -> Result<i64> {
+pub(crate) async fn add_permit(
+    pool: &PgPool,
+    nib: &Nib,
+    p: &Permit,
+    ctx: &AuditContext,
+) -> Result<i64> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let permit_id: i64 = sqlx::query_scalar(
@@ -342,13 +427,31 @@ pub(crate) async fn add_permit(pool: &PgPool, nib: &Nib, p: &Permit, ctx: &Audit
     .await
     .map_err(db)?;
     refresh_quality(&mut tx, id, ctx).await?;
-    let after = serde_json::to_string(&PermitRecord { id: permit_id, permit: p.clone() }).expect("serialises");
-    audit::record(&mut tx, ctx, "add_permit", "enterprise", nib.as_str(), None, Some(after)).await?;
+    let after = serde_json::to_string(&PermitRecord {
+        id: permit_id,
+        permit: p.clone(),
+    })
+    .expect("serialises");
+    audit::record(
+        &mut tx,
+        ctx,
+        "add_permit",
+        "enterprise",
+        nib.as_str(),
+        None,
+        Some(after),
+    )
+    .await?;
     tx.commit().await.map_err(db)?;
     Ok(permit_id)
 }
 
-pub(crate) async fn remove_permit(pool: &PgPool, nib: &Nib, permit_id: i64, ctx: &AuditContext) -> Result<()> {
+pub(crate) async fn remove_permit(
+    pool: &PgPool,
+    nib: &Nib,
+    permit_id: i64,
+    ctx: &AuditContext,
+) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let row = sqlx::query(
@@ -374,6 +477,15 @@ pub(crate) async fn remove_permit(pool: &PgPool, nib: &Nib, permit_id: i64, ctx:
     };
     refresh_quality(&mut tx, id, ctx).await?;
     let before = serde_json::to_string(&before).expect("serialises");
-    audit::record(&mut tx, ctx, "remove_permit", "enterprise", nib.as_str(), Some(before), None).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "remove_permit",
+        "enterprise",
+        nib.as_str(),
+        Some(before),
+        None,
+    )
+    .await?;
     tx.commit().await.map_err(db)
 }

@@ -42,7 +42,7 @@
 //! 3. compare `table_checksums()` of both.
 
 use crate::figures::refresh_latest;
-use crate::registry::search_text;
+use crate::registry::{name_key, search_text};
 use crate::{db, PgStore};
 use naikkelas_core::audit::GENESIS;
 use naikkelas_core::enterprise::EnterpriseProfile;
@@ -88,13 +88,26 @@ use Kind::*;
 
 /// Every table that holds data, in load order.
 pub const TABLES: &[Table] = &[
-    Table { name: "provinces", columns: &[("code", Text), ("name", Text)], key: &["code"] },
     Table {
-        name: "regencies",
-        columns: &[("code", Text), ("province_code", Text), ("name", Text), ("kind", Text)],
+        name: "provinces",
+        columns: &[("code", Text), ("name", Text)],
         key: &["code"],
     },
-    Table { name: "districts", columns: &[("code", Text), ("regency_code", Text), ("name", Text)], key: &["code"] },
+    Table {
+        name: "regencies",
+        columns: &[
+            ("code", Text),
+            ("province_code", Text),
+            ("name", Text),
+            ("kind", Text),
+        ],
+        key: &["code"],
+    },
+    Table {
+        name: "districts",
+        columns: &[("code", Text), ("regency_code", Text), ("name", Text)],
+        key: &["code"],
+    },
     Table {
         name: "kbli",
         columns: &[
@@ -130,7 +143,12 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "enterprise_kbli",
-        columns: &[("nib", Text), ("position", Int), ("kbli_code", Text), ("kbli_version", Text)],
+        columns: &[
+            ("nib", Text),
+            ("position", Int),
+            ("kbli_code", Text),
+            ("kbli_version", Text),
+        ],
         key: &["nib", "position"],
     },
     Table {
@@ -210,7 +228,13 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "api_tokens",
-        columns: &[("id", Int), ("user_id", Int), ("name", Text), ("token_hash", Text), ("created_at", Timestamp)],
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("name", Text),
+            ("token_hash", Text),
+            ("created_at", Timestamp),
+        ],
         key: &["id"],
     },
     Table {
@@ -244,7 +268,10 @@ pub fn canonical_line(t: &Table, row: &Row) -> Result<String> {
     let values: Vec<&Value> = t
         .columns
         .iter()
-        .map(|(c, _)| row.get(*c).ok_or_else(|| StoreError::Backend(format!("{}: row lacks column {c}", t.name))))
+        .map(|(c, _)| {
+            row.get(*c)
+                .ok_or_else(|| StoreError::Backend(format!("{}: row lacks column {c}", t.name)))
+        })
         .collect::<Result<_>>()?;
     Ok(serde_json::to_string(&values).expect("JSON values serialise"))
 }
@@ -260,7 +287,11 @@ struct Source {
 
 fn source(name: &str) -> Option<Source> {
     Some(match name {
-        "provinces" => Source { from: "provinces t", exprs: &["t.code", "t.name"], key: &["t.code COLLATE \"C\""] },
+        "provinces" => Source {
+            from: "provinces t",
+            exprs: &["t.code", "t.name"],
+            key: &["t.code COLLATE \"C\""],
+        },
         "regencies" => Source {
             from: "regencies t",
             exprs: &["t.code", "t.province_code", "t.name", "t.kind"],
@@ -273,43 +304,92 @@ fn source(name: &str) -> Option<Source> {
         },
         "kbli" => Source {
             from: "kbli t",
-            exprs: &["t.code", "t.version", "t.level", "t.division", "t.name_id", "t.name_en"],
+            exprs: &[
+                "t.code",
+                "t.version",
+                "t.level",
+                "t.division",
+                "t.name_id",
+                "t.name_en",
+            ],
             key: &["t.code COLLATE \"C\"", "t.version COLLATE \"C\""],
         },
         "enterprises" => Source {
             from: "enterprises e",
             exprs: &[
-                "e.nib", "e.name", "e.owner_name", "e.address", "e.regency_code", "e.district_code", "e.products",
-                "e.commodities", "e.founded_year::bigint", "e.phone", "e.email", "e.quality_level", "e.version",
-                "e.created_at", "e.updated_at",
+                "e.nib",
+                "e.name",
+                "e.owner_name",
+                "e.address",
+                "e.regency_code",
+                "e.district_code",
+                "e.products",
+                "e.commodities",
+                "e.founded_year::bigint",
+                "e.phone",
+                "e.email",
+                "e.quality_level",
+                "e.version",
+                "e.created_at",
+                "e.updated_at",
             ],
             key: &["e.nib"],
         },
         "enterprise_kbli" => Source {
             from: "enterprise_kbli t JOIN enterprises e ON e.id = t.enterprise_id",
-            exprs: &["e.nib", "t.position::bigint", "t.kbli_code", "t.kbli_version"],
+            exprs: &[
+                "e.nib",
+                "t.position::bigint",
+                "t.kbli_code",
+                "t.kbli_version",
+            ],
             key: &["e.nib", "t.position::bigint"],
         },
         "figures" => Source {
             from: "figures t JOIN enterprises e ON e.id = t.enterprise_id",
             exprs: &[
-                "e.nib", "t.year::bigint", "t.workers", "t.investment_idr", "t.production_idr", "t.export_usd_cents",
-                "t.capacity", "t.capacity_unit", "t.size_class", "t.finalised_at", "t.finalised_by", "t.corrections",
+                "e.nib",
+                "t.year::bigint",
+                "t.workers",
+                "t.investment_idr",
+                "t.production_idr",
+                "t.export_usd_cents",
+                "t.capacity",
+                "t.capacity_unit",
+                "t.size_class",
+                "t.finalised_at",
+                "t.finalised_by",
+                "t.corrections",
             ],
             key: &["e.nib", "t.year::bigint"],
         },
         "figure_revisions" => Source {
             from: "figure_revisions t JOIN enterprises e ON e.id = t.enterprise_id",
             exprs: &[
-                "t.id", "e.nib", "t.year::bigint", "t.workers", "t.investment_idr", "t.production_idr",
-                "t.export_usd_cents", "t.capacity", "t.capacity_unit", "t.reason", "t.corrected_by", "t.corrected_at",
+                "t.id",
+                "e.nib",
+                "t.year::bigint",
+                "t.workers",
+                "t.investment_idr",
+                "t.production_idr",
+                "t.export_usd_cents",
+                "t.capacity",
+                "t.capacity_unit",
+                "t.reason",
+                "t.corrected_by",
+                "t.corrected_at",
             ],
             key: &["t.id"],
         },
         "permits" => Source {
             from: "permits t JOIN enterprises e ON e.id = t.enterprise_id",
             exprs: &[
-                "t.id", "e.nib", "t.kind", "t.number", "t.issuer", "to_char(t.valid_from, 'YYYY-MM-DD')",
+                "t.id",
+                "e.nib",
+                "t.kind",
+                "t.number",
+                "t.issuer",
+                "to_char(t.valid_from, 'YYYY-MM-DD')",
                 "to_char(t.valid_until, 'YYYY-MM-DD')",
             ],
             key: &["t.id"],
@@ -317,26 +397,53 @@ fn source(name: &str) -> Option<Source> {
         "users" => Source {
             from: "users t",
             exprs: &[
-                "t.id", "t.username", "t.display_name", "t.password_hash", "t.role", "t.region", "t.enterprise_nib",
-                "t.disabled", "t.created_at",
+                "t.id",
+                "t.username",
+                "t.display_name",
+                "t.password_hash",
+                "t.role",
+                "t.region",
+                "t.enterprise_nib",
+                "t.disabled",
+                "t.created_at",
             ],
             key: &["t.id"],
         },
         "sessions" => Source {
             from: "sessions t",
-            exprs: &["t.id_hash", "t.user_id", "t.csrf_token", "t.created_at", "t.expires_at"],
+            exprs: &[
+                "t.id_hash",
+                "t.user_id",
+                "t.csrf_token",
+                "t.created_at",
+                "t.expires_at",
+            ],
             key: &["t.id_hash COLLATE \"C\""],
         },
         "api_tokens" => Source {
             from: "api_tokens t",
-            exprs: &["t.id", "t.user_id", "t.name", "t.token_hash", "t.created_at"],
+            exprs: &[
+                "t.id",
+                "t.user_id",
+                "t.name",
+                "t.token_hash",
+                "t.created_at",
+            ],
             key: &["t.id"],
         },
         "audit_log" => Source {
             from: "audit_log t",
             exprs: &[
-                "t.seq", "t.at", "t.actor", "t.action", "t.entity_type", "t.entity_id", "t.before", "t.after",
-                "t.prev_hash", "t.hash",
+                "t.seq",
+                "t.at",
+                "t.actor",
+                "t.action",
+                "t.entity_type",
+                "t.entity_id",
+                "t.before",
+                "t.after",
+                "t.prev_hash",
+                "t.hash",
             ],
             key: &["t.seq"],
         },
@@ -346,11 +453,21 @@ fn source(name: &str) -> Option<Source> {
 
 fn value_of(row: &PgRow, i: usize, kind: Kind) -> Value {
     match kind {
-        Int => row.get::<Option<i64>, _>(i).map_or(Value::Null, Value::from),
-        Text | Date => row.get::<Option<String>, _>(i).map_or(Value::Null, Value::from),
-        Bool => row.get::<Option<bool>, _>(i).map_or(Value::Null, Value::from),
-        TextList => row.get::<Option<Vec<String>>, _>(i).map_or(Value::Null, Value::from),
-        Timestamp => row.get::<Option<OffsetDateTime>, _>(i).map_or(Value::Null, |t| Value::from(rfc3339(t))),
+        Int => row
+            .get::<Option<i64>, _>(i)
+            .map_or(Value::Null, Value::from),
+        Text | Date => row
+            .get::<Option<String>, _>(i)
+            .map_or(Value::Null, Value::from),
+        Bool => row
+            .get::<Option<bool>, _>(i)
+            .map_or(Value::Null, Value::from),
+        TextList => row
+            .get::<Option<Vec<String>>, _>(i)
+            .map_or(Value::Null, Value::from),
+        Timestamp => row
+            .get::<Option<OffsetDateTime>, _>(i)
+            .map_or(Value::Null, |t| Value::from(rfc3339(t))),
     }
 }
 
@@ -368,13 +485,13 @@ fn insert_sql(name: &str) -> Option<&'static str> {
              AS r(code text, version text, level text, division text, name_id text, name_en text)",
         "enterprises" => "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, \
              district_code, products, commodities, founded_year, phone, email, quality_level, version, created_at, \
-             updated_at, search_text) \
+             updated_at, search_text, name_key) \
              SELECT nib, name, owner_name, address, province_code, regency_code, district_code, products, commodities, \
-             founded_year, phone, email, quality_level, version, created_at, updated_at, search_text \
+             founded_year, phone, email, quality_level, version, created_at, updated_at, search_text, name_key \
              FROM jsonb_to_recordset($1::jsonb) AS r(nib text, name text, owner_name text, address text, \
              province_code text, regency_code text, district_code text, products text[], commodities text[], \
              founded_year int, phone text, email text, quality_level text, version bigint, created_at timestamptz, \
-             updated_at timestamptz, search_text text)",
+             updated_at timestamptz, search_text text, name_key text)",
         "enterprise_kbli" => "INSERT INTO enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) \
              SELECT e.id, r.position, r.kbli_code, r.kbli_version, left(r.kbli_code, 2) \
              FROM jsonb_to_recordset($1::jsonb) AS r(nib text, position int, kbli_code text, kbli_version text) \
@@ -424,7 +541,12 @@ const IDENTITIES: &[&str] = &["figure_revisions", "permits", "users", "api_token
 impl PgStore {
     /// Up to `limit` rows of `table` in key order, after the row `after`
     /// (the last row of the previous page; only its key columns are read).
-    pub async fn dump_table(&self, table: &str, after: Option<&Row>, limit: u32) -> Result<Vec<Row>> {
+    pub async fn dump_table(
+        &self,
+        table: &str,
+        after: Option<&Row>,
+        limit: u32,
+    ) -> Result<Vec<Row>> {
         let t = self::table(table).ok_or_else(|| unknown(table))?;
         let src = source(table).ok_or_else(|| unknown(table))?;
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
@@ -433,20 +555,38 @@ impl PgStore {
             qb.push(" WHERE (").push(src.key.join(", ")).push(") > (");
             let mut sep = qb.separated(", ");
             for k in t.key {
-                let kind = t.columns.iter().find(|(c, _)| c == k).map(|(_, kind)| *kind).expect("key is a column");
+                let kind = t
+                    .columns
+                    .iter()
+                    .find(|(c, _)| c == k)
+                    .map(|(_, kind)| *kind)
+                    .expect("key is a column");
                 match (kind, after.get(*k)) {
                     (Int, Some(Value::Number(n))) => sep.push_bind(n.as_i64()),
                     (Text, Some(Value::String(s))) => sep.push_bind(s.clone()),
-                    _ => return Err(StoreError::Backend(format!("{table}: the row to continue after lacks key {k}"))),
+                    _ => {
+                        return Err(StoreError::Backend(format!(
+                            "{table}: the row to continue after lacks key {k}"
+                        )))
+                    }
                 };
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY ").push(src.key.join(", ")).push(" LIMIT ").push_bind(i64::from(limit.max(1)));
+        qb.push(" ORDER BY ")
+            .push(src.key.join(", "))
+            .push(" LIMIT ")
+            .push_bind(i64::from(limit.max(1)));
         let rows = qb.build().fetch_all(&self.read).await.map_err(db)?;
         Ok(rows
             .iter()
-            .map(|r| t.columns.iter().enumerate().map(|(i, (c, kind))| (c.to_string(), value_of(r, i, *kind))).collect())
+            .map(|r| {
+                t.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (c, kind))| (c.to_string(), value_of(r, i, *kind)))
+                    .collect()
+            })
             .collect())
     }
 
@@ -455,11 +595,18 @@ impl PgStore {
     pub async fn clear_for_load(&self) -> Result<()> {
         let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
         let mut tx = self.primary.begin().await.map_err(db)?;
-        sqlx::query(&format!("TRUNCATE {} RESTART IDENTITY CASCADE", names.join(", ")))
+        sqlx::query(&format!(
+            "TRUNCATE {} RESTART IDENTITY CASCADE",
+            names.join(", ")
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1")
+            .bind(GENESIS)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1").bind(GENESIS).execute(&mut *tx).await.map_err(db)?;
         tx.commit().await.map_err(db)
     }
 
@@ -475,11 +622,20 @@ impl PgStore {
         let mut page = Vec::with_capacity(rows.len());
         for row in rows {
             check_columns(t, row)?;
-            page.push(Value::Object(if table == "enterprises" { with_derived(row)? } else { row.clone() }));
+            page.push(Value::Object(if table == "enterprises" {
+                with_derived(row)?
+            } else {
+                row.clone()
+            }));
         }
         let mut tx = self.primary.begin().await.map_err(db)?;
         let json = Value::Array(page).to_string();
-        let written = sqlx::query(sql).bind(json).execute(&mut *tx).await.map_err(db)?.rows_affected();
+        let written = sqlx::query(sql)
+            .bind(json)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
         if written != rows.len() as u64 {
             return Err(StoreError::Backend(format!(
                 "{table}: {} of {} rows refer to an enterprise that is not loaded",
@@ -512,7 +668,11 @@ impl PgStore {
                 }
                 last = page.into_iter().last();
             }
-            out.push(TableChecksum { table: t.name.to_string(), rows, sha256: hex::encode(h.finalize()) });
+            out.push(TableChecksum {
+                table: t.name.to_string(),
+                rows,
+                sha256: hex::encode(h.finalize()),
+            });
         }
         Ok(out)
     }
@@ -521,19 +681,30 @@ impl PgStore {
 fn check_columns(t: &Table, row: &Row) -> Result<()> {
     if row.len() != t.columns.len() || t.columns.iter().any(|(c, _)| !row.contains_key(*c)) {
         let got: Vec<&String> = row.keys().collect();
-        return Err(StoreError::Backend(format!("{}: a row has columns {got:?}, expected {:?}", t.name, t.columns)));
+        return Err(StoreError::Backend(format!(
+            "{}: a row has columns {got:?}, expected {:?}",
+            t.name, t.columns
+        )));
     }
     Ok(())
 }
 
-/// Adds what PostgreSQL derives from an enterprise row: its province and
-/// the lower-cased search text, computed exactly as a write computes them.
+/// Adds what PostgreSQL derives from an enterprise row: its province, sort
+/// key and search text, computed exactly as a write computes them.
 fn with_derived(row: &Row) -> Result<Row> {
-    let text = |k: &str| row.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Backend(format!("enterprises: {what}: {e}"));
+    let text = |k: &str| {
+        row.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Backend(format!("enterprises: {what}: {e}"))
+    };
     let regency = RegionCode::parse(&text("regency_code")).map_err(|e| bad("regency_code", &e))?;
-    let products: Vec<String> = serde_json::from_value(row.get("products").cloned().unwrap_or(Value::Null))
-        .map_err(|e| bad("products", &e))?;
+    let products: Vec<String> =
+        serde_json::from_value(row.get("products").cloned().unwrap_or(Value::Null))
+            .map_err(|e| bad("products", &e))?;
     // Only name, NIB and products feed the search text.
     let probe = EnterpriseProfile {
         nib: Nib::parse(&text("nib")).map_err(|e| bad("nib", &e))?,
@@ -552,12 +723,16 @@ fn with_derived(row: &Row) -> Result<Row> {
     let mut out = row.clone();
     out.insert("province_code".into(), Value::from(regency.province()));
     out.insert("search_text".into(), Value::from(search_text(&probe)));
+    out.insert("name_key".into(), Value::from(name_key(&probe.name)));
     Ok(out)
 }
 
 async fn after_load(conn: &mut PgConnection, table: &str, rows: &[Row]) -> Result<()> {
     if table == "figures" {
-        let mut nibs: Vec<String> = rows.iter().filter_map(|r| r.get("nib")?.as_str().map(String::from)).collect();
+        let mut nibs: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.get("nib")?.as_str().map(String::from))
+            .collect();
         nibs.sort_unstable();
         nibs.dedup();
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM enterprises WHERE nib = ANY($1)")
