@@ -54,6 +54,7 @@ pub(crate) async fn import(
         sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM enterprises").fetch_one(&mut *conn).await.db()?;
     // Enterprises in first-seen order, so ids and writes follow the file.
     let mut order: Vec<String> = Vec::new();
+    let mut in_order: HashSet<String> = HashSet::new();
     let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(rows.len());
     let mut outcomes = Vec::with_capacity(rows.len());
     let (mut inserted, mut updated, mut unchanged, mut rejected) = (0usize, 0usize, 0usize, 0usize);
@@ -90,10 +91,12 @@ pub(crate) async fn import(
         }
         let new_year = stored.is_none();
         let figures_changed = stored.is_some_and(|(v, _)| *v != row.figures);
-        let profile_changed = !e.is_new && e.profile != row.profile;
+        // A later row's profile wins, also for an enterprise this batch
+        // creates; only for a stored one is it an update.
+        let profile_changed = e.profile != row.profile;
         if profile_changed {
             e.profile = row.profile.clone();
-            e.profile_changed = true;
+            e.profile_changed = !e.is_new;
         }
         if new_year || figures_changed {
             e.figures.insert(year, (row.figures.clone(), false));
@@ -101,7 +104,7 @@ pub(crate) async fn import(
                 e.dirty_years.push(year);
             }
         }
-        if (e.is_new || e.profile_changed || !e.dirty_years.is_empty()) && !order.iter().any(|n| n == nib) {
+        if (e.is_new || e.profile_changed || !e.dirty_years.is_empty()) && in_order.insert(nib.to_string()) {
             order.push(nib.to_string());
         }
         outcomes.push(if new_year {

@@ -124,8 +124,12 @@ impl Store for SqliteStore {
     }
 
     async fn enterprise(&self, nib: &Nib) -> Result<Option<EnterpriseRecord>> {
-        let mut conn = self.pool.acquire().await.db()?;
-        registry::record(&mut conn, nib).await
+        // One read transaction: the profile, figures and permits are read
+        // from the same snapshot.
+        let mut tx = self.pool.begin().await.db()?;
+        let r = registry::record(&mut tx, nib).await?;
+        tx.commit().await.db()?;
+        Ok(r)
     }
 
     async fn list_enterprises(&self, q: &EnterpriseQuery) -> Result<EnterprisePage> {

@@ -117,7 +117,9 @@ pub(crate) async fn list(pool: &SqlitePool, q: &EnterpriseQuery) -> Result<Enter
     let limit = q.limit.clamp(1, MAX_LIMIT);
     let mut count: QueryBuilder<'static, Sqlite> = QueryBuilder::new("SELECT count(*) FROM enterprises e WHERE 1 = 1");
     push_filters(&mut count, q, Except::Nothing);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await.db()?;
+    // Count and page from one snapshot, so `total` matches the pages.
+    let mut tx = pool.begin().await.db()?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.db()?;
 
     // With a year filter the row shows that year's figures, the ones its
     // size class was filtered by; otherwise the latest year's.
@@ -146,7 +148,8 @@ pub(crate) async fn list(pool: &SqlitePool, q: &EnterpriseQuery) -> Result<Enter
         qb.push(" AND (e.name_key, e.nib) > (").push_bind(name_key).push(", ").push_bind(nib).push(")");
     }
     qb.push(" ORDER BY e.name_key, e.nib LIMIT ").push_bind(i64::from(limit) + 1);
-    let rows = qb.build().fetch_all(pool).await.db()?;
+    let rows = qb.build().fetch_all(&mut *tx).await.db()?;
+    tx.commit().await.db()?;
 
     let more = rows.len() > limit as usize;
     let mut items = Vec::with_capacity(rows.len().min(limit as usize));
@@ -249,9 +252,11 @@ pub(crate) async fn export_page(
         qb.push(" AND e.nib > ").push_bind(n.as_str().to_string());
     }
     qb.push(" ORDER BY e.nib LIMIT ").push_bind(i64::from(limit));
-    let mut conn = pool.acquire().await.db()?;
-    let rows = qb.build().fetch_all(&mut *conn).await.db()?;
-    registry::records(&mut conn, rows).await
+    let mut tx = pool.begin().await.db()?;
+    let rows = qb.build().fetch_all(&mut *tx).await.db()?;
+    let out = registry::records(&mut tx, rows).await?;
+    tx.commit().await.db()?;
+    Ok(out)
 }
 
 pub(crate) async fn counts_by_province(pool: &SqlitePool) -> Result<Vec<(String, i64)>> {

@@ -22,6 +22,23 @@
 //! to an already migrated store: the macro takes `&*value` as `&dyn Store`.
 //! The backend crate needs `tokio` (with `macros` and `rt`) as a
 //! dev-dependency.
+//!
+//! Conventions the stories pin down, so both backends write the same log
+//! and answer the same way:
+//! - audit: every registry write uses entity type `enterprise` with the NIB
+//!   as entity id and the actions `create`, `update`, `delete`,
+//!   `record_figures`, `finalise`, `correct`, `add_permit`,
+//!   `remove_permit`; `create` has only `after`, `delete` only `before`
+//!   (the whole record), `update` both. Users: entity type `user`, the id as
+//!   text, actions `create` and `set_password`, never a password hash.
+//!   Imports may write one entry per batch (`import`, `enterprise_batch`).
+//! - search: the text is trimmed; blank means no filter; `%`, `_` and `"`
+//!   are literal characters, never wildcards or syntax.
+//! - facets: values in any order (the stories sort); `regency` is filled
+//!   only when a province or regency filter is set.
+//! - sessions keep microsecond precision; `session()` returns a session
+//!   only while `expires_at > now`; `delete_expired_sessions` removes
+//!   those with `expires_at <= now`.
 
 use crate::{
     AuditContext, EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError,
