@@ -6,7 +6,6 @@
 //! per table. Rows that change nothing write nothing, which is what makes a
 //! re-run of the same file a no-op.
 
-use crate::figures::refresh_latest;
 use crate::registry::{figures_of, name_key, profile_of, search_text, PROFILE_COLUMNS};
 use crate::{audit, db};
 use naikkelas_core::enterprise::EnterpriseProfile;
@@ -171,20 +170,33 @@ async fn merge(
         }
     }
 
-    let ids = write_enterprises(conn, &mut ents, ctx).await?;
-    let mut touched: HashSet<i64> = ids.iter().copied().collect();
+    // Every stored year of the batch's NIBs is in `years`, so the latest
+    // figures are known here and go in with the profile: a second UPDATE
+    // would rewrite each new row (and its trigram entries) once more.
+    let mut latest: HashMap<&str, &YearlyFigures> = HashMap::new();
+    for ((nib, year), y) in &years {
+        let slot = latest.entry(nib.as_str()).or_insert(&y.figures);
+        if *year > slot.year {
+            *slot = &y.figures;
+        }
+    }
+    write_enterprises(conn, &mut ents, &latest, ctx).await?;
     let dirty_years: Vec<(i64, &YearlyFigures)> = years
         .iter()
         .filter(|(_, y)| y.dirty)
         .map(|((nib, _), y)| (ents[nib.as_str()].id.expect("written above"), &y.figures))
         .collect();
-    touched.extend(dirty_years.iter().map(|(id, _)| *id));
     write_figures(conn, &dirty_years).await?;
-    let mut touched: Vec<i64> = touched.into_iter().collect();
-    touched.sort_unstable();
-    if !touched.is_empty() {
-        refresh_latest(conn, &touched, Some(ctx.at)).await?;
+    // Enterprises whose figures changed but whose profile did not.
+    let mut figure_only: Vec<(i64, &YearlyFigures)> = Vec::new();
+    let mut seen_ids = HashSet::new();
+    for ((nib, _), y) in &years {
+        let e = &ents[nib.as_str()];
+        if y.dirty && !e.dirty && seen_ids.insert(nib.as_str()) {
+            figure_only.push((e.id.expect("stored"), latest[nib.as_str()]));
+        }
     }
+    write_latest(conn, &figure_only, ctx).await?;
     Ok((outcomes, changed))
 }
 
@@ -193,6 +205,7 @@ async fn merge(
 async fn write_enterprises(
     conn: &mut PgConnection,
     ents: &mut HashMap<String, Enterprise>,
+    latest: &HashMap<&str, &YearlyFigures>,
     ctx: &AuditContext,
 ) -> Result<Vec<i64>> {
     let dirty: Vec<&EnterpriseProfile> = ents
@@ -203,6 +216,7 @@ async fn write_enterprises(
     if dirty.is_empty() {
         return Ok(Vec::new());
     }
+    let last = |p: &EnterpriseProfile| latest.get(p.nib.as_str()).copied();
     let col = |f: &dyn Fn(&EnterpriseProfile) -> String| {
         dirty.iter().map(|p| f(p)).collect::<Vec<String>>()
     };
@@ -214,20 +228,27 @@ async fn write_enterprises(
     // ragged arrays.
     let written = sqlx::query(
         "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, district_code, \
-         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key) \
+         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key, \
+         latest_year, latest_workers, latest_size_class) \
          SELECT t.nib, t.name, t.owner_name, t.address, t.province_code, t.regency_code, t.district_code, \
          ARRAY(SELECT jsonb_array_elements_text(t.products::jsonb)), \
          ARRAY(SELECT jsonb_array_elements_text(t.commodities::jsonb)), \
-         t.founded_year, t.phone, t.email, t.search_text, $14, $14, t.name_key \
+         t.founded_year, t.phone, t.email, t.search_text, $14, $14, t.name_key, \
+         t.latest_year, t.latest_workers, t.latest_size_class \
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $15::text[]) \
+                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $15::text[], \
+                     $16::int[], $17::bigint[], $18::text[]) \
               AS t(nib, name, owner_name, address, province_code, regency_code, district_code, products, \
-                   commodities, founded_year, phone, email, search_text, name_key) \
+                   commodities, founded_year, phone, email, search_text, name_key, \
+                   latest_year, latest_workers, latest_size_class) \
          ON CONFLICT (nib) DO UPDATE SET name = EXCLUDED.name, owner_name = EXCLUDED.owner_name, \
          address = EXCLUDED.address, province_code = EXCLUDED.province_code, regency_code = EXCLUDED.regency_code, \
          district_code = EXCLUDED.district_code, products = EXCLUDED.products, commodities = EXCLUDED.commodities, \
          founded_year = EXCLUDED.founded_year, phone = EXCLUDED.phone, email = EXCLUDED.email, \
-         search_text = EXCLUDED.search_text, name_key = EXCLUDED.name_key, version = enterprises.version + 1, updated_at = EXCLUDED.updated_at \
+         search_text = EXCLUDED.search_text, name_key = EXCLUDED.name_key, \
+         latest_year = EXCLUDED.latest_year, latest_workers = EXCLUDED.latest_workers, \
+         latest_size_class = EXCLUDED.latest_size_class, version = enterprises.version + 1, \
+         updated_at = EXCLUDED.updated_at \
          RETURNING id, nib",
     )
     .bind(col(&|p| p.nib.to_string()))
@@ -245,6 +266,14 @@ async fn write_enterprises(
     .bind(col(&|p| search_text(p)))
     .bind(ctx.at)
     .bind(col(&|p| name_key(&p.name)))
+    .bind(dirty.iter().map(|p| last(p).map(|f| f.year)).collect::<Vec<Option<i32>>>())
+    .bind(dirty.iter().map(|p| last(p).map(|f| f.workers)).collect::<Vec<Option<i64>>>())
+    .bind(
+        dirty
+            .iter()
+            .map(|p| last(p).map(|f| f.size_class().as_str().to_string()))
+            .collect::<Vec<Option<String>>>(),
+    )
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
@@ -283,6 +312,32 @@ async fn write_enterprises(
     .await
     .map_err(db)?;
     Ok(ids)
+}
+
+/// The latest figures of enterprises whose profile stayed as it was.
+async fn write_latest(
+    conn: &mut PgConnection,
+    rows: &[(i64, &YearlyFigures)],
+    ctx: &AuditContext,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE enterprises e SET latest_year = t.year, latest_workers = t.workers, \
+         latest_size_class = t.size_class, updated_at = $5 \
+         FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS t(id, year, workers, size_class) \
+         WHERE e.id = t.id",
+    )
+    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
+    .bind(rows.iter().map(|(_, f)| f.year).collect::<Vec<i32>>())
+    .bind(rows.iter().map(|(_, f)| f.workers).collect::<Vec<i64>>())
+    .bind(rows.iter().map(|(_, f)| f.size_class().as_str().to_string()).collect::<Vec<String>>())
+    .bind(ctx.at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
 }
 
 /// Upserts changed figures; finalisation and correction counts stay as they
