@@ -76,7 +76,7 @@ impl UsdCents {
     pub fn dollars_string(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let a = self.0.unsigned_abs();
-        if a % 100 == 0 {
+        if a.is_multiple_of(100) {
             format!("{sign}{}", a / 100)
         } else {
             format!("{sign}{}.{:02}", a / 100, a % 100)
@@ -229,7 +229,7 @@ pub fn group_thousands(v: i64, sep: char) -> String {
         out.push('-');
     }
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(ch);
