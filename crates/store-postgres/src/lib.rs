@@ -17,6 +17,7 @@ mod import;
 mod list;
 mod migrate;
 mod registry;
+pub mod testing;
 pub mod transfer;
 
 pub use connect::PgOptions;

@@ -3,73 +3,153 @@
 use crate::support::*;
 use axum::http::StatusCode;
 
-#[tokio::test]
-async fn login_sets_a_hardened_session_cookie() {
-    let app = TestApp::new().await;
+pub async fn login_sets_a_hardened_session_cookie(app: TestApp) {
     let page = app.get_page("/login", None).await;
     assert_eq!(page.status, StatusCode::OK);
     let pre = page.cookie("nk_csrf").unwrap();
-    let v = pre.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let v = pre
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
     let res = app
-        .post_form("/login", Some(&format!("nk_csrf={v}")), &[("_csrf", &v), ("username", "admin"), ("password", PASSWORD)])
+        .post_form(
+            "/login",
+            Some(&format!("nk_csrf={v}")),
+            &[("_csrf", &v), ("username", "admin"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let c = res.cookie("nk_session").unwrap();
     assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
-    assert!(!c.contains("Secure"), "Secure only when configured for HTTPS");
+    assert!(
+        !c.contains("Secure"),
+        "Secure only when configured for HTTPS"
+    );
 }
 
-#[tokio::test]
-async fn login_without_csrf_is_refused_and_bad_passwords_say_the_same_thing() {
-    let app = TestApp::new().await;
-    let r = app.post_form("/login", None, &[("username", "admin"), ("password", PASSWORD)]).await;
+pub async fn login_without_csrf_is_refused_and_bad_passwords_say_the_same_thing(app: TestApp) {
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "admin"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let page = app.get_page("/login", None).await;
-    let v = page.cookie("nk_csrf").unwrap().split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let v = page
+        .cookie("nk_csrf")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
     let c = format!("nk_csrf={v}");
-    let wrong = app.post_form("/login", Some(&c), &[("_csrf", &v), ("username", "admin"), ("password", "salah-salah")]).await;
-    let nobody = app.post_form("/login", Some(&c), &[("_csrf", &v), ("username", "tidakada"), ("password", "salah-salah")]).await;
+    let wrong = app
+        .post_form(
+            "/login",
+            Some(&c),
+            &[
+                ("_csrf", &v),
+                ("username", "admin"),
+                ("password", "salah-salah"),
+            ],
+        )
+        .await;
+    let nobody = app
+        .post_form(
+            "/login",
+            Some(&c),
+            &[
+                ("_csrf", &v),
+                ("username", "tidakada"),
+                ("password", "salah-salah"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("Nama pengguna atau kata sandi salah"));
-    assert_eq!(wrong.body.replace("admin", "tidakada"), nobody.body, "an unknown user is indistinguishable");
+    assert_eq!(
+        wrong.body.replace("admin", "tidakada"),
+        nobody.body,
+        "an unknown user is indistinguishable"
+    );
 }
 
-#[tokio::test]
-async fn login_is_rate_limited() {
-    let app = TestApp::new().await;
+pub async fn login_is_rate_limited(app: TestApp) {
     let page = app.get_page("/login", None).await;
-    let v = page.cookie("nk_csrf").unwrap().split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let v = page
+        .cookie("nk_csrf")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
     let c = format!("nk_csrf={v}");
     let mut last = StatusCode::OK;
     for _ in 0..7 {
-        last = app.post_form("/login", Some(&c), &[("_csrf", &v), ("username", "admin"), ("password", "tebak-tebak")]).await.status;
+        last = app
+            .post_form(
+                "/login",
+                Some(&c),
+                &[
+                    ("_csrf", &v),
+                    ("username", "admin"),
+                    ("password", "tebak-tebak"),
+                ],
+            )
+            .await
+            .status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
     // Even the right password waits out the window.
-    let right = app.post_form("/login", Some(&c), &[("_csrf", &v), ("username", "admin"), ("password", PASSWORD)]).await;
+    let right = app
+        .post_form(
+            "/login",
+            Some(&c),
+            &[("_csrf", &v), ("username", "admin"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test]
-async fn forms_require_the_session_csrf_token() {
-    let app = TestApp::new().await;
+pub async fn forms_require_the_session_csrf_token(app: TestApp) {
     let (cookie, csrf) = app.login("petugas.samarinda").await;
-    let form = [("nib", "6472000000055"), ("nama_usaha", "Usaha CSRF"), ("nama_pemilik", "x"), ("kode_wilayah", "64.72"), ("kbli", "10391")];
+    let form = [
+        ("nib", "6472000000055"),
+        ("nama_usaha", "Usaha CSRF"),
+        ("nama_pemilik", "x"),
+        ("kode_wilayah", "64.72"),
+        ("kbli", "10391"),
+    ];
     let no_token = app.post_form("/enterprises", Some(&cookie), &form).await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
     let mut with = form.to_vec();
     with.push(("_csrf", "forged"));
-    assert_eq!(app.post_form("/enterprises", Some(&cookie), &with).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_form("/enterprises", Some(&cookie), &with)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let mut good = form.to_vec();
     good.push(("_csrf", &csrf));
     let ok = app.post_form("/enterprises", Some(&cookie), &good).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 }
 
-#[tokio::test]
-async fn cross_origin_posts_are_refused() {
-    let app = TestApp::new().await;
+pub async fn cross_origin_posts_are_refused(app: TestApp) {
     let req = axum::http::Request::builder()
         .method("POST")
         .uri("/login")
@@ -81,52 +161,85 @@ async fn cross_origin_posts_are_refused() {
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn a_form_with_errors_keeps_what_was_typed_and_names_each_field() {
-    let app = TestApp::new().await;
+pub async fn a_form_with_errors_keeps_what_was_typed_and_names_each_field(app: TestApp) {
     let (cookie, csrf) = app.login("petugas.samarinda").await;
     let r = app
         .post_form(
             "/enterprises",
             Some(&cookie),
-            &[("_csrf", &csrf), ("nib", "64720000"), ("nama_usaha", "Keripik Ibu Ani"), ("nama_pemilik", ""), ("kode_wilayah", "64.72"), ("kbli", "10794"), ("telepon", "12"), ("tenaga_kerja", "3"), ("nilai_investasi", "Rp 10.000.000"), ("tahun_data", "2024")],
+            &[
+                ("_csrf", &csrf),
+                ("nib", "64720000"),
+                ("nama_usaha", "Keripik Ibu Ani"),
+                ("nama_pemilik", ""),
+                ("kode_wilayah", "64.72"),
+                ("kbli", "10794"),
+                ("telepon", "12"),
+                ("tenaga_kerja", "3"),
+                ("nilai_investasi", "Rp 10.000.000"),
+                ("tahun_data", "2024"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("value=\"Keripik Ibu Ani\""), "typed value kept");
+    assert!(
+        r.body.contains("value=\"Keripik Ibu Ani\""),
+        "typed value kept"
+    );
     assert!(r.body.contains("value=\"64720000\""));
     assert!(r.body.contains("NIB harus 13 digit"));
     assert!(r.body.contains("nomor telepon tidak sah"));
     assert!(r.body.contains("aria-invalid=\"true\""));
     // Nothing was written.
-    let api = app.api("GET", "/api/v1/enterprises?q=Ibu%20Ani", Some("admin"), None).await.json();
+    let api = app
+        .api(
+            "GET",
+            "/api/v1/enterprises?q=Ibu%20Ani",
+            Some("admin"),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(api["total"], 0);
 }
 
-#[tokio::test]
-async fn officer_registers_and_finds_by_search_in_english_too() {
-    let app = TestApp::new().await;
+pub async fn officer_registers_and_finds_by_search_in_english_too(app: TestApp) {
     let (cookie, csrf) = app.login("petugas.samarinda").await;
     let r = app
         .post_form(
             "/enterprises",
             Some(&cookie),
-            &[("_csrf", &csrf), ("nib", "6472000000321"), ("nama_usaha", "Amplang Ikan Pipih"), ("nama_pemilik", "Ani"), ("kode_wilayah", "64.72"), ("kbli", "10794"), ("produk", "amplang"), ("tahun_data", "2024"), ("tenaga_kerja", "4"), ("nilai_investasi", "Rp 25.000.000"), ("nilai_produksi", "Rp 300.000.000"), ("nilai_ekspor", "0")],
+            &[
+                ("_csrf", &csrf),
+                ("nib", "6472000000321"),
+                ("nama_usaha", "Amplang Ikan Pipih"),
+                ("nama_pemilik", "Ani"),
+                ("kode_wilayah", "64.72"),
+                ("kbli", "10794"),
+                ("produk", "amplang"),
+                ("tahun_data", "2024"),
+                ("tenaga_kerja", "4"),
+                ("nilai_investasi", "Rp 25.000.000"),
+                ("nilai_produksi", "Rp 300.000.000"),
+                ("nilai_ekspor", "0"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = app.get_page("/enterprises?q=pipih", Some(&cookie)).await;
     assert!(list.body.contains("Amplang Ikan Pipih"));
-    let en = app.get_page("/enterprises/6472000000321?lang=en", Some(&cookie)).await;
+    let en = app
+        .get_page("/enterprises/6472000000321?lang=en", Some(&cookie))
+        .await;
     assert!(en.body.contains("Yearly figures"), "English page");
     assert!(en.body.contains("Rp 25.000.000"));
-    let id = app.get_page("/enterprises/6472000000321", Some(&cookie)).await;
+    let id = app
+        .get_page("/enterprises/6472000000321", Some(&cookie))
+        .await;
     assert!(id.body.contains("Data tahunan"));
 }
 
-#[tokio::test]
-async fn stored_html_is_rendered_inert_and_headers_are_strict() {
-    let app = TestApp::new().await;
+pub async fn stored_html_is_rendered_inert_and_headers_are_strict(app: TestApp) {
     let sys = naikkelas_core::Actor::system();
     let d = naikkelas_core::enterprise::EnterpriseDraft {
         nib: "6472000000666".into(),
@@ -138,21 +251,33 @@ async fn stored_html_is_rendered_inert_and_headers_are_strict() {
     };
     app.svc.register_enterprise(&sys, &d).await.unwrap();
     let (cookie, _) = app.login("admin").await;
-    let page = app.get_page("/enterprises/6472000000666", Some(&cookie)).await;
+    let page = app
+        .get_page("/enterprises/6472000000666", Some(&cookie))
+        .await;
     assert!(!page.body.contains("<script>alert(1)</script>"));
     assert!(page.body.contains("&lt;script&gt;alert(1)&lt;"));
     assert!(!page.body.contains("<img src=x"));
     let csp = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"));
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'")
+    );
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     // Stored verbatim.
-    let j = app.api("GET", "/api/v1/enterprises/6472000000666", Some("admin"), None).await.json();
+    let j = app
+        .api(
+            "GET",
+            "/api/v1/enterprises/6472000000666",
+            Some("admin"),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(j["name"], "<script>alert(1)</script>");
 }
 
-#[tokio::test]
-async fn home_offers_demo_logins_and_every_error_page_a_way_back() {
-    let app = TestApp::new().await;
+pub async fn home_offers_demo_logins_and_every_error_page_a_way_back(app: TestApp) {
     let home = app.get_page("/", None).await;
     assert!(home.body.contains("petugas.samarinda"));
     let missing = app.get_page("/tidak-ada", None).await;
@@ -172,7 +297,10 @@ async fn every_template_string_is_translated() {
         let text = std::fs::read_to_string(&entry).unwrap();
         for (i, _) in text.match_indices("t(\"") {
             // Only calls of t(…), not facet("…"), and only literal keys.
-            if i > 0 && (text.as_bytes()[i - 1].is_ascii_alphanumeric() || text.as_bytes()[i - 1] == b'_') {
+            if i > 0
+                && (text.as_bytes()[i - 1].is_ascii_alphanumeric()
+                    || text.as_bytes()[i - 1] == b'_')
+            {
                 continue;
             }
             let rest = &text[i + 3..];
