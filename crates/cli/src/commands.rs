@@ -60,11 +60,12 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Enterprises(a)) => crate::commands::ingest::import(a, &cfg).await,
         Command::Export(ExportCommand::Enterprises(a)) => crate::commands::ingest::export(a, &cfg).await,
         Command::Generate(a) => crate::commands::ingest::generate(a),
-        Command::MigrateData(a) => crate::commands::ingest::migrate_data(a, &cfg).await,
+        Command::MigrateData(a) => crate::commands::migrate_data::migrate_data(a, &cfg).await,
     }
 }
 
 mod ingest;
+mod migrate_data;
 
 pub fn mask(url: &str) -> String {
     naikkelas_store::url::mask_password(url)

@@ -1,4 +1,4 @@
-//! import, export, generate, migrate-data, and the demo's data load.
+//! import, export, generate, and the demo's data load.
 
 use crate::cli::*;
 use crate::config::Config;
@@ -18,8 +18,4 @@ pub async fn export(_a: ExportArgs, _cfg: &Config) -> anyhow::Result<ExitCode> {
 
 pub fn generate(_a: GenerateArgs) -> anyhow::Result<ExitCode> {
     anyhow::bail!("generate is not wired yet")
-}
-
-pub async fn migrate_data(_a: MigrateDataArgs, _cfg: &Config) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("migrate-data is not wired yet")
 }
