@@ -3,6 +3,8 @@
 
 use super::{RawRow, ReadError, RowIssue};
 use std::io::{BufRead, BufReader, Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Picks the delimiter that occurs most often outside quotes in `line`;
 /// a tie (or none) is a comma.
@@ -98,6 +100,8 @@ pub struct CsvRows {
     lead: u64,
     /// Newlines inside quoted fields so far (physical lines that are not rows).
     embedded: u64,
+    /// Bytes consumed so far (after line-end normalisation), for progress.
+    bytes: Arc<AtomicU64>,
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -153,6 +157,7 @@ impl CsvRows {
             bom,
             lead,
             embedded: 0,
+            bytes: Arc::default(),
         };
         let (header, issue) = match rows.next_row() {
             Some(Ok((r, issue))) => (r, issue),
@@ -173,6 +178,11 @@ impl CsvRows {
         self.bom
     }
 
+    /// A shared counter of the bytes consumed so far.
+    pub fn byte_counter(&self) -> Arc<AtomicU64> {
+        self.bytes.clone()
+    }
+
     /// The next row with any content (the header first).
     pub fn next_row(&mut self) -> Option<Result<(RawRow, Option<RowIssue>), ReadError>> {
         loop {
@@ -189,6 +199,8 @@ impl CsvRows {
             }
             // Every record ends with one consumed LF, so the reader's line
             // is one past the record's last line.
+            self.bytes
+                .store(self.rdr.position().byte(), Ordering::Relaxed);
             let inside: u64 = self
                 .rec
                 .iter()

@@ -94,7 +94,7 @@ pub struct SourceLayout {
 }
 
 enum Inner {
-    Csv(CsvRows),
+    Csv(Box<CsvRows>),
     Xlsx(XlsxRows),
 }
 
@@ -136,7 +136,7 @@ impl SheetReader {
                 Ok(SheetReader {
                     headers,
                     layout,
-                    inner: Inner::Csv(rows),
+                    inner: Inner::Csv(Box::new(rows)),
                 })
             }
             Format::Xlsx => {
@@ -158,6 +158,20 @@ impl SheetReader {
 
     pub fn headers(&self) -> &[String] {
         &self.headers
+    }
+
+    /// A function telling how many bytes of the input were consumed (CSV
+    /// only), for progress and ETA.
+    pub fn byte_counter(&self) -> Option<Box<dyn Fn() -> u64 + Send>> {
+        match &self.inner {
+            Inner::Csv(r) => {
+                let c = r.byte_counter();
+                Some(Box::new(move || {
+                    c.load(std::sync::atomic::Ordering::Relaxed)
+                }))
+            }
+            Inner::Xlsx(_) => None,
+        }
     }
 
     pub fn layout(&self) -> &SourceLayout {
