@@ -1,45 +1,15 @@
 //! Table-level dump and load, for moving a whole installation between
 //! backends (`naikkelas migrate-data --from sqlite://… --to postgres://…`).
 //!
-//! Independent of the [`naikkelas_store::Store`] trait: these are inherent
-//! methods on [`PgStore`]; the SQLite backend is meant to offer the same
-//! four methods with the same format, and the CLI drives one from the other.
+//! The format is defined backend-neutrally in [`naikkelas_store::transfer`]
+//! (re-exported here); this module is how PostgreSQL produces and takes it,
+//! as inherent methods on [`PgStore`] and as its [`Transfer`] implementation.
 //!
-//! # Format (backend-neutral)
-//!
-//! [`TABLES`] lists the tables in load order (parents before children) with
-//! their canonical columns. A row is a JSON object ([`Row`]) with exactly
-//! those keys:
-//!
-//! | kind | JSON |
-//! |------|------|
-//! | [`Kind::Int`] | number (i64) or null |
-//! | [`Kind::Text`] | string or null |
-//! | [`Kind::Bool`] | true / false |
-//! | [`Kind::TextList`] | array of strings (products, commodities) |
-//! | [`Kind::Timestamp`] | RFC 3339 UTC string as `naikkelas_store::rfc3339` prints it, microsecond precision |
-//! | [`Kind::Date`] | `YYYY-MM-DD` |
-//!
-//! Enterprise children refer to their enterprise by `nib`, never by an
-//! internal row id, so backends may number enterprises as they like. Ids
-//! that other data or URLs refer to (users, permits, revisions, tokens) are
-//! kept. Derived columns (province code, latest figures, search text) are not
-//! in the format: the loading side recomputes them. Audit entries keep
-//! `seq`, texts and hashes byte for byte, so the chain verifies after a move.
-//!
-//! Rows are dumped in key order ([`Table::key`]; text keys compare
-//! bytewise). [`PgStore::table_checksums`] hashes, per table, the canonical
-//! line of every row in that order: the JSON array of the column values in
-//! [`Table::columns`] order as `serde_json::to_string` writes it, followed by
-//! `\n`. Equal checksums on both sides mean an exact copy.
-//!
-//! # Procedure
-//!
-//! 1. target: `migrate()`, then [`PgStore::clear_for_load`];
-//! 2. for each table of [`TABLES`] in order: page through the source's
-//!    `dump_table(name, after_last_row, n)` and pass each page to the
-//!    target's [`PgStore::load_table`];
-//! 3. compare `table_checksums()` of both.
+//! PostgreSQL specifics: text keys sort with `COLLATE "C"` (bytewise, as the
+//! format requires); children are joined to `enterprises` for their NIB on
+//! dump and looked up by NIB on load; a load recomputes the province code,
+//! sort key and search text of enterprises, the latest figures, the identity
+//! sequences and the audit head.
 
 use crate::figures::refresh_latest;
 use crate::registry::{name_key, search_text};
@@ -47,234 +17,14 @@ use crate::{db, PgStore};
 use naikkelas_core::audit::GENESIS;
 use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::{Nib, RegionCode};
+pub use naikkelas_store::transfer::{canonical_line, table, Kind, Row, Table, TableChecksum, TABLES};
+use naikkelas_store::transfer::{check_columns, checksums_by_paging, unknown, Transfer};
 use naikkelas_store::{rfc3339, Result, StoreError};
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row as _};
 use time::OffsetDateTime;
-
-/// One row of a dumped table, keyed by canonical column name.
-pub type Row = Map<String, Value>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Int,
-    Text,
-    Bool,
-    TextList,
-    Timestamp,
-    Date,
-}
-
-#[derive(Debug)]
-pub struct Table {
-    pub name: &'static str,
-    /// Canonical columns, in checksum order.
-    pub columns: &'static [(&'static str, Kind)],
-    /// Dump order and paging key (a prefix-free subset of `columns`).
-    pub key: &'static [&'static str],
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableChecksum {
-    pub table: String,
-    pub rows: u64,
-    /// Lower-case hex SHA-256 of the table's canonical lines.
-    pub sha256: String,
-}
-
 use Kind::*;
-
-/// Every table that holds data, in load order.
-pub const TABLES: &[Table] = &[
-    Table {
-        name: "provinces",
-        columns: &[("code", Text), ("name", Text)],
-        key: &["code"],
-    },
-    Table {
-        name: "regencies",
-        columns: &[
-            ("code", Text),
-            ("province_code", Text),
-            ("name", Text),
-            ("kind", Text),
-        ],
-        key: &["code"],
-    },
-    Table {
-        name: "districts",
-        columns: &[("code", Text), ("regency_code", Text), ("name", Text)],
-        key: &["code"],
-    },
-    Table {
-        name: "kbli",
-        columns: &[
-            ("code", Text),
-            ("version", Text),
-            ("level", Text),
-            ("division", Text),
-            ("name_id", Text),
-            ("name_en", Text),
-        ],
-        key: &["code", "version"],
-    },
-    Table {
-        name: "enterprises",
-        columns: &[
-            ("nib", Text),
-            ("name", Text),
-            ("owner_name", Text),
-            ("address", Text),
-            ("regency_code", Text),
-            ("district_code", Text),
-            ("products", TextList),
-            ("commodities", TextList),
-            ("founded_year", Int),
-            ("phone", Text),
-            ("email", Text),
-            ("quality_level", Text),
-            ("version", Int),
-            ("created_at", Timestamp),
-            ("updated_at", Timestamp),
-        ],
-        key: &["nib"],
-    },
-    Table {
-        name: "enterprise_kbli",
-        columns: &[
-            ("nib", Text),
-            ("position", Int),
-            ("kbli_code", Text),
-            ("kbli_version", Text),
-        ],
-        key: &["nib", "position"],
-    },
-    Table {
-        name: "figures",
-        columns: &[
-            ("nib", Text),
-            ("year", Int),
-            ("workers", Int),
-            ("investment_idr", Int),
-            ("production_idr", Int),
-            ("export_usd_cents", Int),
-            ("capacity", Int),
-            ("capacity_unit", Text),
-            ("size_class", Text),
-            ("finalised_at", Timestamp),
-            ("finalised_by", Text),
-            ("corrections", Int),
-        ],
-        key: &["nib", "year"],
-    },
-    Table {
-        name: "figure_revisions",
-        columns: &[
-            ("id", Int),
-            ("nib", Text),
-            ("year", Int),
-            ("workers", Int),
-            ("investment_idr", Int),
-            ("production_idr", Int),
-            ("export_usd_cents", Int),
-            ("capacity", Int),
-            ("capacity_unit", Text),
-            ("reason", Text),
-            ("corrected_by", Text),
-            ("corrected_at", Timestamp),
-        ],
-        key: &["id"],
-    },
-    Table {
-        name: "permits",
-        columns: &[
-            ("id", Int),
-            ("nib", Text),
-            ("kind", Text),
-            ("number", Text),
-            ("issuer", Text),
-            ("valid_from", Date),
-            ("valid_until", Date),
-        ],
-        key: &["id"],
-    },
-    Table {
-        name: "users",
-        columns: &[
-            ("id", Int),
-            ("username", Text),
-            ("display_name", Text),
-            ("password_hash", Text),
-            ("role", Text),
-            ("region", Text),
-            ("enterprise", Text),
-            ("disabled", Bool),
-            ("created_at", Timestamp),
-        ],
-        key: &["id"],
-    },
-    Table {
-        name: "sessions",
-        columns: &[
-            ("id_hash", Text),
-            ("user_id", Int),
-            ("csrf_token", Text),
-            ("created_at", Timestamp),
-            ("expires_at", Timestamp),
-        ],
-        key: &["id_hash"],
-    },
-    Table {
-        name: "api_tokens",
-        columns: &[
-            ("id", Int),
-            ("user_id", Int),
-            ("name", Text),
-            ("token_hash", Text),
-            ("created_at", Timestamp),
-        ],
-        key: &["id"],
-    },
-    Table {
-        name: "audit_log",
-        columns: &[
-            ("seq", Int),
-            ("at", Text),
-            ("actor", Text),
-            ("action", Text),
-            ("entity_type", Text),
-            ("entity_id", Text),
-            ("before", Text),
-            ("after", Text),
-            ("prev_hash", Text),
-            ("hash", Text),
-        ],
-        key: &["seq"],
-    },
-];
-
-pub fn table(name: &str) -> Option<&'static Table> {
-    TABLES.iter().find(|t| t.name == name)
-}
-
-fn unknown(name: &str) -> StoreError {
-    StoreError::Backend(format!("unknown table {name:?} in a data transfer"))
-}
-
-/// The checksum line of one row: its values in column order as a JSON array.
-pub fn canonical_line(t: &Table, row: &Row) -> Result<String> {
-    let values: Vec<&Value> = t
-        .columns
-        .iter()
-        .map(|(c, _)| {
-            row.get(*c)
-                .ok_or_else(|| StoreError::Backend(format!("{}: row lacks column {c}", t.name)))
-        })
-        .collect::<Result<_>>()?;
-    Ok(serde_json::to_string(&values).expect("JSON values serialise"))
-}
 
 /// How PostgreSQL produces one table in canonical form.
 struct Source {
@@ -287,11 +37,7 @@ struct Source {
 
 fn source(name: &str) -> Option<Source> {
     Some(match name {
-        "provinces" => Source {
-            from: "provinces t",
-            exprs: &["t.code", "t.name"],
-            key: &["t.code COLLATE \"C\""],
-        },
+        "provinces" => Source { from: "provinces t", exprs: &["t.code", "t.name"], key: &["t.code COLLATE \"C\""] },
         "regencies" => Source {
             from: "regencies t",
             exprs: &["t.code", "t.province_code", "t.name", "t.kind"],
@@ -304,14 +50,7 @@ fn source(name: &str) -> Option<Source> {
         },
         "kbli" => Source {
             from: "kbli t",
-            exprs: &[
-                "t.code",
-                "t.version",
-                "t.level",
-                "t.division",
-                "t.name_id",
-                "t.name_en",
-            ],
+            exprs: &["t.code", "t.version", "t.level", "t.division", "t.name_id", "t.name_en"],
             key: &["t.code COLLATE \"C\"", "t.version COLLATE \"C\""],
         },
         "enterprises" => Source {
@@ -337,12 +76,7 @@ fn source(name: &str) -> Option<Source> {
         },
         "enterprise_kbli" => Source {
             from: "enterprise_kbli t JOIN enterprises e ON e.id = t.enterprise_id",
-            exprs: &[
-                "e.nib",
-                "t.position::bigint",
-                "t.kbli_code",
-                "t.kbli_version",
-            ],
+            exprs: &["e.nib", "t.position::bigint", "t.kbli_code", "t.kbli_version"],
             key: &["e.nib", "t.position::bigint"],
         },
         "figures" => Source {
@@ -411,24 +145,12 @@ fn source(name: &str) -> Option<Source> {
         },
         "sessions" => Source {
             from: "sessions t",
-            exprs: &[
-                "t.id_hash",
-                "t.user_id",
-                "t.csrf_token",
-                "t.created_at",
-                "t.expires_at",
-            ],
+            exprs: &["t.id_hash", "t.user_id", "t.csrf_token", "t.created_at", "t.expires_at"],
             key: &["t.id_hash COLLATE \"C\""],
         },
         "api_tokens" => Source {
             from: "api_tokens t",
-            exprs: &[
-                "t.id",
-                "t.user_id",
-                "t.name",
-                "t.token_hash",
-                "t.created_at",
-            ],
+            exprs: &["t.id", "t.user_id", "t.name", "t.token_hash", "t.created_at"],
             key: &["t.id"],
         },
         "audit_log" => Source {
@@ -453,21 +175,11 @@ fn source(name: &str) -> Option<Source> {
 
 fn value_of(row: &PgRow, i: usize, kind: Kind) -> Value {
     match kind {
-        Int => row
-            .get::<Option<i64>, _>(i)
-            .map_or(Value::Null, Value::from),
-        Text | Date => row
-            .get::<Option<String>, _>(i)
-            .map_or(Value::Null, Value::from),
-        Bool => row
-            .get::<Option<bool>, _>(i)
-            .map_or(Value::Null, Value::from),
-        TextList => row
-            .get::<Option<Vec<String>>, _>(i)
-            .map_or(Value::Null, Value::from),
-        Timestamp => row
-            .get::<Option<OffsetDateTime>, _>(i)
-            .map_or(Value::Null, |t| Value::from(rfc3339(t))),
+        Int => row.get::<Option<i64>, _>(i).map_or(Value::Null, Value::from),
+        Text | Date => row.get::<Option<String>, _>(i).map_or(Value::Null, Value::from),
+        Bool => row.get::<Option<bool>, _>(i).map_or(Value::Null, Value::from),
+        TextList => row.get::<Option<Vec<String>>, _>(i).map_or(Value::Null, Value::from),
+        Timestamp => row.get::<Option<OffsetDateTime>, _>(i).map_or(Value::Null, |t| Value::from(rfc3339(t))),
     }
 }
 
@@ -541,12 +253,7 @@ const IDENTITIES: &[&str] = &["figure_revisions", "permits", "users", "api_token
 impl PgStore {
     /// Up to `limit` rows of `table` in key order, after the row `after`
     /// (the last row of the previous page; only its key columns are read).
-    pub async fn dump_table(
-        &self,
-        table: &str,
-        after: Option<&Row>,
-        limit: u32,
-    ) -> Result<Vec<Row>> {
+    pub async fn dump_table(&self, table: &str, after: Option<&Row>, limit: u32) -> Result<Vec<Row>> {
         let t = self::table(table).ok_or_else(|| unknown(table))?;
         let src = source(table).ok_or_else(|| unknown(table))?;
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
@@ -555,37 +262,21 @@ impl PgStore {
             qb.push(" WHERE (").push(src.key.join(", ")).push(") > (");
             let mut sep = qb.separated(", ");
             for k in t.key {
-                let kind = t
-                    .columns
-                    .iter()
-                    .find(|(c, _)| c == k)
-                    .map(|(_, kind)| *kind)
-                    .expect("key is a column");
+                let kind = t.columns.iter().find(|(c, _)| c == k).map(|(_, kind)| *kind).expect("key is a column");
                 match (kind, after.get(*k)) {
                     (Int, Some(Value::Number(n))) => sep.push_bind(n.as_i64()),
                     (Text, Some(Value::String(s))) => sep.push_bind(s.clone()),
-                    _ => {
-                        return Err(StoreError::Backend(format!(
-                            "{table}: the row to continue after lacks key {k}"
-                        )))
-                    }
+                    _ => return Err(StoreError::Backend(format!("{table}: the row to continue after lacks key {k}"))),
                 };
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY ")
-            .push(src.key.join(", "))
-            .push(" LIMIT ")
-            .push_bind(i64::from(limit.max(1)));
+        qb.push(" ORDER BY ").push(src.key.join(", ")).push(" LIMIT ").push_bind(i64::from(limit.max(1)));
         let rows = qb.build().fetch_all(&self.read).await.map_err(db)?;
         Ok(rows
             .iter()
             .map(|r| {
-                t.columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (c, kind))| (c.to_string(), value_of(r, i, *kind)))
-                    .collect()
+                t.columns.iter().enumerate().map(|(i, (c, kind))| (c.to_string(), value_of(r, i, *kind))).collect()
             })
             .collect())
     }
@@ -595,13 +286,10 @@ impl PgStore {
     pub async fn clear_for_load(&self) -> Result<()> {
         let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
         let mut tx = self.primary.begin().await.map_err(db)?;
-        sqlx::query(&format!(
-            "TRUNCATE {} RESTART IDENTITY CASCADE",
-            names.join(", ")
-        ))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        sqlx::query(&format!("TRUNCATE {} RESTART IDENTITY CASCADE", names.join(", ")))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1")
             .bind(GENESIS)
             .execute(&mut *tx)
@@ -622,20 +310,11 @@ impl PgStore {
         let mut page = Vec::with_capacity(rows.len());
         for row in rows {
             check_columns(t, row)?;
-            page.push(Value::Object(if table == "enterprises" {
-                with_derived(row)?
-            } else {
-                row.clone()
-            }));
+            page.push(Value::Object(if table == "enterprises" { with_derived(row)? } else { row.clone() }));
         }
         let mut tx = self.primary.begin().await.map_err(db)?;
         let json = Value::Array(page).to_string();
-        let written = sqlx::query(sql)
-            .bind(json)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
+        let written = sqlx::query(sql).bind(json).execute(&mut *tx).await.map_err(db)?.rows_affected();
         if written != rows.len() as u64 {
             return Err(StoreError::Backend(format!(
                 "{table}: {} of {} rows refer to an enterprise that is not loaded",
@@ -650,61 +329,33 @@ impl PgStore {
 
     /// Row count and SHA-256 of the canonical lines of every table.
     pub async fn table_checksums(&self) -> Result<Vec<TableChecksum>> {
-        const PAGE: u32 = 10_000;
-        let mut out = Vec::with_capacity(TABLES.len());
-        for t in TABLES {
-            let mut h = Sha256::new();
-            let mut rows = 0u64;
-            let mut last: Option<Row> = None;
-            loop {
-                let page = self.dump_table(t.name, last.as_ref(), PAGE).await?;
-                for row in &page {
-                    h.update(canonical_line(t, row)?.as_bytes());
-                    h.update(b"\n");
-                }
-                rows += page.len() as u64;
-                if page.len() < PAGE as usize {
-                    break;
-                }
-                last = page.into_iter().last();
-            }
-            out.push(TableChecksum {
-                table: t.name.to_string(),
-                rows,
-                sha256: hex::encode(h.finalize()),
-            });
-        }
-        Ok(out)
+        checksums_by_paging(self).await
     }
 }
 
-fn check_columns(t: &Table, row: &Row) -> Result<()> {
-    if row.len() != t.columns.len() || t.columns.iter().any(|(c, _)| !row.contains_key(*c)) {
-        let got: Vec<&String> = row.keys().collect();
-        return Err(StoreError::Backend(format!(
-            "{}: a row has columns {got:?}, expected {:?}",
-            t.name, t.columns
-        )));
+#[async_trait::async_trait]
+impl Transfer for PgStore {
+    async fn dump_table(&self, table: &str, after: Option<&Row>, limit: u32) -> Result<Vec<Row>> {
+        PgStore::dump_table(self, table, after, limit).await
     }
-    Ok(())
+
+    async fn clear_for_load(&self) -> Result<()> {
+        PgStore::clear_for_load(self).await
+    }
+
+    async fn load_table(&self, table: &str, rows: &[Row]) -> Result<u64> {
+        PgStore::load_table(self, table, rows).await
+    }
 }
 
 /// Adds what PostgreSQL derives from an enterprise row: its province, sort
 /// key and search text, computed exactly as a write computes them.
 fn with_derived(row: &Row) -> Result<Row> {
-    let text = |k: &str| {
-        row.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        StoreError::Backend(format!("enterprises: {what}: {e}"))
-    };
+    let text = |k: &str| row.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Backend(format!("enterprises: {what}: {e}"));
     let regency = RegionCode::parse(&text("regency_code")).map_err(|e| bad("regency_code", &e))?;
     let products: Vec<String> =
-        serde_json::from_value(row.get("products").cloned().unwrap_or(Value::Null))
-            .map_err(|e| bad("products", &e))?;
+        serde_json::from_value(row.get("products").cloned().unwrap_or(Value::Null)).map_err(|e| bad("products", &e))?;
     // Only name, NIB and products feed the search text.
     let probe = EnterpriseProfile {
         nib: Nib::parse(&text("nib")).map_err(|e| bad("nib", &e))?,
@@ -729,10 +380,7 @@ fn with_derived(row: &Row) -> Result<Row> {
 
 async fn after_load(conn: &mut PgConnection, table: &str, rows: &[Row]) -> Result<()> {
     if table == "figures" {
-        let mut nibs: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.get("nib")?.as_str().map(String::from))
-            .collect();
+        let mut nibs: Vec<String> = rows.iter().filter_map(|r| r.get("nib")?.as_str().map(String::from)).collect();
         nibs.sort_unstable();
         nibs.dedup();
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM enterprises WHERE nib = ANY($1)")

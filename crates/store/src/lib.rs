@@ -14,6 +14,7 @@
 pub mod error;
 pub mod records;
 pub mod reference_data;
+pub mod transfer;
 pub mod url;
 
 #[cfg(feature = "conformance")]

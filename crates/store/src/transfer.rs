@@ -1,0 +1,400 @@
+//! The backend-neutral data transfer format, for moving a whole installation
+//! between databases (`naikkelas migrate-data --from sqlite://… --to postgres://…`).
+//!
+//! Independent of the [`crate::Store`] trait: each backend implements the
+//! small [`Transfer`] trait with the same format, and [`copy_installation`]
+//! drives one from the other, in either direction.
+//!
+//! # Format
+//!
+//! [`TABLES`] lists the tables in load order (parents before children) with
+//! their canonical columns. A row is a JSON object ([`Row`]) with exactly
+//! those keys:
+//!
+//! | kind | JSON |
+//! |------|------|
+//! | [`Kind::Int`] | number (i64) or null |
+//! | [`Kind::Text`] | string or null |
+//! | [`Kind::Bool`] | true / false |
+//! | [`Kind::TextList`] | array of strings (products, commodities) |
+//! | [`Kind::Timestamp`] | RFC 3339 UTC string as [`crate::rfc3339`] prints it, microsecond precision (PostgreSQL's) |
+//! | [`Kind::Date`] | `YYYY-MM-DD` |
+//!
+//! Enterprise children refer to their enterprise by `nib`, never by an
+//! internal row id, so backends may number enterprises as they like. Ids
+//! that other data or URLs refer to (users, permits, revisions, tokens) are
+//! kept. Derived columns (province code, latest figures, search text, sort
+//! key, the SQLite KBLI list) are not in the format: the loading side
+//! recomputes them. Audit entries keep `seq`, texts and hashes byte for
+//! byte, so the chain verifies after a move.
+//!
+//! Rows are dumped in key order ([`Table::key`]; text keys compare
+//! bytewise). [`Transfer::table_checksums`] hashes, per table, the canonical
+//! line of every row in that order ([`canonical_line`]: the JSON array of the
+//! column values in [`Table::columns`] order as `serde_json::to_string` writes
+//! it, followed by `\n`). Equal checksums on both sides mean an exact copy.
+//!
+//! # Procedure ([`copy_installation`])
+//!
+//! 1. the target is migrated by the caller; it must hold nothing but the
+//!    shipped reference tables, then [`Transfer::clear_for_load`] empties it;
+//! 2. for each table of [`TABLES`] in order: page through the source's
+//!    `dump_table(name, after_last_row, n)` and pass each page to the
+//!    target's [`Transfer::load_table`];
+//! 3. compare `table_checksums()` of both.
+
+use crate::{Result, StoreError};
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// One row of a dumped table, keyed by canonical column name.
+pub type Row = Map<String, Value>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Bool,
+    TextList,
+    Timestamp,
+    Date,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    /// Canonical columns, in checksum order.
+    pub columns: &'static [(&'static str, Kind)],
+    /// Dump order and paging key (a prefix-free subset of `columns`).
+    pub key: &'static [&'static str],
+}
+
+impl Table {
+    /// The shipped reference data (regions, KBLI) that `migrate` loads into
+    /// every database; a target holding only these counts as empty.
+    pub fn is_reference(&self) -> bool {
+        REFERENCE_TABLES.contains(&self.name)
+    }
+
+    /// The kind of a canonical column.
+    pub fn kind(&self, column: &str) -> Option<Kind> {
+        self.columns.iter().find(|(c, _)| *c == column).map(|(_, k)| *k)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableChecksum {
+    pub table: String,
+    pub rows: u64,
+    /// Lower-case hex SHA-256 of the table's canonical lines.
+    pub sha256: String,
+}
+
+/// Tables that `migrate` fills from the data shipped in the binary.
+pub const REFERENCE_TABLES: &[&str] = &["provinces", "regencies", "districts", "kbli"];
+
+use Kind::*;
+
+/// Every table that holds data, in load order.
+pub const TABLES: &[Table] = &[
+    Table { name: "provinces", columns: &[("code", Text), ("name", Text)], key: &["code"] },
+    Table {
+        name: "regencies",
+        columns: &[("code", Text), ("province_code", Text), ("name", Text), ("kind", Text)],
+        key: &["code"],
+    },
+    Table { name: "districts", columns: &[("code", Text), ("regency_code", Text), ("name", Text)], key: &["code"] },
+    Table {
+        name: "kbli",
+        columns: &[
+            ("code", Text),
+            ("version", Text),
+            ("level", Text),
+            ("division", Text),
+            ("name_id", Text),
+            ("name_en", Text),
+        ],
+        key: &["code", "version"],
+    },
+    Table {
+        name: "enterprises",
+        columns: &[
+            ("nib", Text),
+            ("name", Text),
+            ("owner_name", Text),
+            ("address", Text),
+            ("regency_code", Text),
+            ("district_code", Text),
+            ("products", TextList),
+            ("commodities", TextList),
+            ("founded_year", Int),
+            ("phone", Text),
+            ("email", Text),
+            ("quality_level", Text),
+            ("version", Int),
+            ("created_at", Timestamp),
+            ("updated_at", Timestamp),
+        ],
+        key: &["nib"],
+    },
+    Table {
+        name: "enterprise_kbli",
+        columns: &[("nib", Text), ("position", Int), ("kbli_code", Text), ("kbli_version", Text)],
+        key: &["nib", "position"],
+    },
+    Table {
+        name: "figures",
+        columns: &[
+            ("nib", Text),
+            ("year", Int),
+            ("workers", Int),
+            ("investment_idr", Int),
+            ("production_idr", Int),
+            ("export_usd_cents", Int),
+            ("capacity", Int),
+            ("capacity_unit", Text),
+            ("size_class", Text),
+            ("finalised_at", Timestamp),
+            ("finalised_by", Text),
+            ("corrections", Int),
+        ],
+        key: &["nib", "year"],
+    },
+    Table {
+        name: "figure_revisions",
+        columns: &[
+            ("id", Int),
+            ("nib", Text),
+            ("year", Int),
+            ("workers", Int),
+            ("investment_idr", Int),
+            ("production_idr", Int),
+            ("export_usd_cents", Int),
+            ("capacity", Int),
+            ("capacity_unit", Text),
+            ("reason", Text),
+            ("corrected_by", Text),
+            ("corrected_at", Timestamp),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "permits",
+        columns: &[
+            ("id", Int),
+            ("nib", Text),
+            ("kind", Text),
+            ("number", Text),
+            ("issuer", Text),
+            ("valid_from", Date),
+            ("valid_until", Date),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "users",
+        columns: &[
+            ("id", Int),
+            ("username", Text),
+            ("display_name", Text),
+            ("password_hash", Text),
+            ("role", Text),
+            ("region", Text),
+            ("enterprise", Text),
+            ("disabled", Bool),
+            ("created_at", Timestamp),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "sessions",
+        columns: &[
+            ("id_hash", Text),
+            ("user_id", Int),
+            ("csrf_token", Text),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+        ],
+        key: &["id_hash"],
+    },
+    Table {
+        name: "api_tokens",
+        columns: &[("id", Int), ("user_id", Int), ("name", Text), ("token_hash", Text), ("created_at", Timestamp)],
+        key: &["id"],
+    },
+    Table {
+        name: "audit_log",
+        columns: &[
+            ("seq", Int),
+            ("at", Text),
+            ("actor", Text),
+            ("action", Text),
+            ("entity_type", Text),
+            ("entity_id", Text),
+            ("before", Text),
+            ("after", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+        key: &["seq"],
+    },
+];
+
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// The error for a table name that is not in [`TABLES`].
+pub fn unknown(name: &str) -> StoreError {
+    StoreError::Backend(format!("unknown table {name:?} in a data transfer"))
+}
+
+/// The checksum line of one row: its values in column order as a JSON array.
+pub fn canonical_line(t: &Table, row: &Row) -> Result<String> {
+    let values: Vec<&Value> = t
+        .columns
+        .iter()
+        .map(|(c, _)| row.get(*c).ok_or_else(|| StoreError::Backend(format!("{}: row lacks column {c}", t.name))))
+        .collect::<Result<_>>()?;
+    Ok(serde_json::to_string(&values).expect("JSON values serialise"))
+}
+
+/// Refuses a row whose keys are not exactly the table's canonical columns.
+pub fn check_columns(t: &Table, row: &Row) -> Result<()> {
+    if row.len() != t.columns.len() || t.columns.iter().any(|(c, _)| !row.contains_key(*c)) {
+        let got: Vec<&String> = row.keys().collect();
+        return Err(StoreError::Backend(format!(
+            "{}: a row has columns {got:?}, expected {:?}",
+            t.name,
+            t.columns.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+        )));
+    }
+    Ok(())
+}
+
+/// Lower-case hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// What a backend offers for moving whole installations. Object safe, so
+/// the CLI can drive any pair of backends through `&dyn Transfer`.
+#[async_trait]
+pub trait Transfer: Send + Sync {
+    /// Up to `limit` rows of `table` in key order, after the row `after`
+    /// (the last row of the previous page; only its key columns are read).
+    async fn dump_table(&self, table: &str, after: Option<&Row>, limit: u32) -> Result<Vec<Row>>;
+
+    /// Empties every table of [`TABLES`] (and what is derived from them), so
+    /// a load starts from nothing. Meant for a freshly migrated target.
+    async fn clear_for_load(&self) -> Result<()>;
+
+    /// Appends `rows` (one page of a dump, in key order) to `table` in one
+    /// transaction and brings the derived state up to date. Returns the
+    /// number of rows written.
+    async fn load_table(&self, table: &str, rows: &[Row]) -> Result<u64>;
+
+    /// Row count and SHA-256 of the canonical lines of every table, in
+    /// [`TABLES`] order.
+    async fn table_checksums(&self) -> Result<Vec<TableChecksum>> {
+        checksums_by_paging(self).await
+    }
+}
+
+/// [`Transfer::table_checksums`] computed from [`Transfer::dump_table`].
+pub async fn checksums_by_paging<T: Transfer + ?Sized>(from: &T) -> Result<Vec<TableChecksum>> {
+    const PAGE: u32 = 10_000;
+    let mut out = Vec::with_capacity(TABLES.len());
+    for t in TABLES {
+        let mut h = Sha256::new();
+        let mut rows = 0u64;
+        let mut last: Option<Row> = None;
+        loop {
+            let page = from.dump_table(t.name, last.as_ref(), PAGE).await?;
+            for row in &page {
+                h.update(canonical_line(t, row)?.as_bytes());
+                h.update(b"\n");
+            }
+            rows += page.len() as u64;
+            if page.len() < PAGE as usize {
+                break;
+            }
+            last = page.into_iter().last();
+        }
+        out.push(TableChecksum { table: t.name.to_string(), rows, sha256: hex(&h.finalize()) });
+    }
+    Ok(out)
+}
+
+/// Why [`copy_installation`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error(
+        "the target database is not empty: table {table} already holds rows; \
+         migrate-data copies only into an empty, freshly migrated database"
+    )]
+    TargetNotEmpty { table: String },
+    #[error("after the copy, table {table} differs: source {source_rows} rows (sha256 {source_sha256}), target {target_rows} rows (sha256 {target_sha256})")]
+    Mismatch { table: String, source_rows: u64, source_sha256: String, target_rows: u64, target_sha256: String },
+    #[error("{side}: {error}")]
+    Store { side: &'static str, error: StoreError },
+}
+
+/// Rows per page of a copy.
+pub const COPY_PAGE: u32 = 5_000;
+
+/// Copies a whole installation from `from` into `to`: refuses a target that
+/// holds anything but reference data, empties it, copies every table of
+/// [`TABLES`] in pages of [`COPY_PAGE`] rows (calling `progress(table,
+/// rows_so_far)` after each page), then compares the checksums of both
+/// sides. Returns the (equal) checksums.
+pub async fn copy_installation(
+    from: &dyn Transfer,
+    to: &dyn Transfer,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> std::result::Result<Vec<TableChecksum>, TransferError> {
+    let src = |error| TransferError::Store { side: "source", error };
+    let dst = |error| TransferError::Store { side: "target", error };
+    for t in TABLES.iter().filter(|t| !t.is_reference()) {
+        if !to.dump_table(t.name, None, 1).await.map_err(dst)?.is_empty() {
+            return Err(TransferError::TargetNotEmpty { table: t.name.to_string() });
+        }
+    }
+    to.clear_for_load().await.map_err(dst)?;
+    for t in TABLES {
+        let mut copied = 0u64;
+        let mut last: Option<Row> = None;
+        loop {
+            let page = from.dump_table(t.name, last.as_ref(), COPY_PAGE).await.map_err(src)?;
+            copied += to.load_table(t.name, &page).await.map_err(dst)?;
+            progress(t.name, copied);
+            if page.len() < COPY_PAGE as usize {
+                break;
+            }
+            last = page.into_iter().last();
+        }
+    }
+    let theirs = from.table_checksums().await.map_err(src)?;
+    let ours = to.table_checksums().await.map_err(dst)?;
+    for t in TABLES {
+        let a = theirs.iter().find(|c| c.table == t.name);
+        let b = ours.iter().find(|c| c.table == t.name);
+        if a != b {
+            let (source_rows, source_sha256) = a.map_or((0, "-".to_string()), |c| (c.rows, c.sha256.clone()));
+            let (target_rows, target_sha256) = b.map_or((0, "-".to_string()), |c| (c.rows, c.sha256.clone()));
+            return Err(TransferError::Mismatch {
+                table: t.name.to_string(),
+                source_rows,
+                source_sha256,
+                target_rows,
+                target_sha256,
+            });
+        }
+    }
+    Ok(theirs)
+}
