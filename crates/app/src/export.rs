@@ -46,10 +46,7 @@ impl ExportFormat {
 }
 
 fn write_err(path: &Path, e: std::io::Error) -> AppError {
-    AppError::field(
-        FieldError::new("file", "file.unwritable")
-            .with("value", format!("{}: {e}", path.display())),
-    )
+    AppError::field(FieldError::new("file", "file.unwritable").with("value", format!("{}: {e}", path.display())))
 }
 
 impl Service {
@@ -72,15 +69,9 @@ impl Service {
         let mut w: Box<dyn SheetWriter + Send> = match format {
             ExportFormat::Csv => {
                 let f = std::fs::File::create(path).map_err(|e| write_err(path, e))?;
-                Box::new(CsvWriter::new(
-                    std::io::BufWriter::with_capacity(1 << 16, f),
-                    b',',
-                    false,
-                ))
+                Box::new(CsvWriter::new(std::io::BufWriter::with_capacity(1 << 16, f), b',', false))
             }
-            ExportFormat::Xlsx => {
-                Box::new(XlsxWriter::create(path, "IKM").map_err(|e| write_err(path, e))?)
-            }
+            ExportFormat::Xlsx => Box::new(XlsxWriter::create(path, "IKM").map_err(|e| write_err(path, e))?),
         };
         let header: Vec<Cell<'_>> = GENERATED_COLUMNS.iter().map(|c| Cell::Text(c)).collect();
         w.write_row(&header).map_err(|e| write_err(path, e))?;
@@ -98,8 +89,7 @@ impl Service {
                     }
                     if format == ExportFormat::Xlsx && n >= XLSX_MAX_DATA_ROWS {
                         return Err(AppError::field(
-                            FieldError::new("format", "export.xlsx_too_large")
-                                .with("max", XLSX_MAX_DATA_ROWS),
+                            FieldError::new("format", "export.xlsx_too_large").with("max", XLSX_MAX_DATA_ROWS),
                         ));
                     }
                     let cents = f.export.cents();
@@ -111,19 +101,12 @@ impl Service {
                         Cell::Text(&d.regency_code),
                         Cell::Text(&d.kbli),
                         Cell::Text(&d.products),
-                        rec.profile
-                            .founded_year
-                            .map(|y| Cell::Int(y as i64))
-                            .unwrap_or(Cell::Empty),
+                        rec.profile.founded_year.map(|y| Cell::Int(y as i64)).unwrap_or(Cell::Empty),
                         Cell::Int(f.year as i64),
                         Cell::Int(f.workers),
                         Cell::Int(f.investment.get()),
                         Cell::Int(f.production.get()),
-                        if cents % 100 == 0 {
-                            Cell::Int(cents / 100)
-                        } else {
-                            Cell::Cents(cents)
-                        },
+                        if cents % 100 == 0 { Cell::Int(cents / 100) } else { Cell::Cents(cents) },
                         Cell::Text(&d.phone),
                         Cell::Text(&d.email),
                         Cell::Text(&d.district_code),

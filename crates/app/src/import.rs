@@ -65,13 +65,7 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        Self {
-            dry_run: false,
-            errors_out: None,
-            sheet: None,
-            lang: Lang::Id,
-            batch_size: DEFAULT_BATCH,
-        }
+        Self { dry_run: false, errors_out: None, sheet: None, lang: Lang::Id, batch_size: DEFAULT_BATCH }
     }
 }
 
@@ -120,12 +114,7 @@ impl ImportSummary {
     pub fn warnings(&self, lang: Lang) -> Vec<String> {
         self.unknown_columns
             .iter()
-            .map(|c| {
-                i18n::reason(
-                    lang,
-                    &FieldError::new("", "column.unknown").with("value", c),
-                )
-            })
+            .map(|c| i18n::reason(lang, &FieldError::new("", "column.unknown").with("value", c)))
             .collect()
     }
 }
@@ -153,23 +142,18 @@ pub type RowStream = Box<dyn Iterator<Item = Result<(RawRow, Option<RowIssue>), 
 
 fn file_error(e: ReadError) -> AppError {
     let fe = match &e {
-        ReadError::MissingColumns(cols) => {
-            FieldError::new("file", "file.missing_columns").with("value", cols)
-        }
+        ReadError::MissingColumns(cols) => FieldError::new("file", "file.missing_columns").with("value", cols),
         ReadError::NoHeader => FieldError::new("file", "file.no_header"),
-        ReadError::NoSuchSheet(name, sheets) => FieldError::new("file", "file.no_sheet")
-            .with("value", name)
-            .with("sheets", sheets),
+        ReadError::NoSuchSheet(name, sheets) => {
+            FieldError::new("file", "file.no_sheet").with("value", name).with("sheets", sheets)
+        }
         other => FieldError::new("file", "file.unreadable").with("value", other.to_string()),
     };
     AppError::Invalid(ValidationErrors(vec![fe]))
 }
 
 fn write_error(path: &Path, e: std::io::Error) -> AppError {
-    AppError::field(
-        FieldError::new("file", "file.unwritable")
-            .with("value", format!("{}: {e}", path.display())),
-    )
+    AppError::field(FieldError::new("file", "file.unwritable").with("value", format!("{}: {e}", path.display())))
 }
 
 // --- the duplicate map ---------------------------------------------------------
@@ -256,15 +240,9 @@ fn produce(
             }
         };
         batch.rows_read += 1;
-        let reject = |errors: Vec<FieldError>, raw: RawRow| Rejection {
-            row: raw.row,
-            errors,
-            cells: raw.cells,
-        };
+        let reject = |errors: Vec<FieldError>, raw: RawRow| Rejection { row: raw.row, errors, cells: raw.cells };
         if issue == Some(RowIssue::Encoding) {
-            batch
-                .rejections
-                .push(reject(vec![FieldError::new("", "row.encoding")], raw));
+            batch.rejections.push(reject(vec![FieldError::new("", "row.encoding")], raw));
         } else {
             match naikkelas_ingest::validate_row(&cfg.map, &raw, reference, cfg.this_year) {
                 Err(errors) => batch.rejections.push(reject(errors, raw)),
@@ -288,15 +266,11 @@ fn produce(
                             .with("year", v.figures.year);
                         batch.rejections.push(reject(vec![e], raw));
                     } else if !cfg.scope.permits(&v.profile.regency, &v.profile.nib) {
-                        let e = FieldError::new("kode_wilayah", "scope.outside_region")
-                            .with("value", &v.profile.regency);
+                        let e =
+                            FieldError::new("kode_wilayah", "scope.outside_region").with("value", &v.profile.regency);
                         batch.rejections.push(reject(vec![e], raw));
                     } else {
-                        batch.rows.push(ImportRow {
-                            row: v.row,
-                            profile: v.profile,
-                            figures: v.figures,
-                        });
+                        batch.rows.push(ImportRow { row: v.row, profile: v.profile, figures: v.figures });
                         if cfg.keep_cells {
                             batch.cells.push(raw.cells);
                         }
@@ -324,12 +298,7 @@ struct ErrorsFile {
 }
 
 impl ErrorsFile {
-    fn create(
-        path: &Path,
-        layout: &SourceLayout,
-        headers: &[String],
-        lang: Lang,
-    ) -> AppResult<Self> {
+    fn create(path: &Path, layout: &SourceLayout, headers: &[String], lang: Lang) -> AppResult<Self> {
         let mut writer: Box<dyn SheetWriter + Send> = match layout.format {
             Format::Xlsx => Box::new(
                 XlsxWriter::create(path, layout.sheet.as_deref().unwrap_or("Sheet1"))
@@ -337,11 +306,7 @@ impl ErrorsFile {
             ),
             Format::Csv => {
                 let f = std::fs::File::create(path).map_err(|e| write_error(path, e))?;
-                Box::new(CsvWriter::new(
-                    std::io::BufWriter::new(f),
-                    layout.delimiter,
-                    layout.bom,
-                ))
+                Box::new(CsvWriter::new(std::io::BufWriter::new(f), layout.delimiter, layout.bom))
             }
         };
         let reason_header = match lang {
@@ -351,24 +316,14 @@ impl ErrorsFile {
         let mut cells: Vec<Cell<'_>> = headers.iter().map(|h| Cell::Text(h)).collect();
         cells.push(Cell::Text(reason_header));
         writer.write_row(&cells).map_err(|e| write_error(path, e))?;
-        Ok(Self {
-            writer,
-            width: headers.len(),
-            path: path.to_path_buf(),
-        })
+        Ok(Self { writer, width: headers.len(), path: path.to_path_buf() })
     }
 
     fn write(&mut self, cells: &[String], reason: &str) -> AppResult<()> {
-        let mut out: Vec<Cell<'_>> = cells
-            .iter()
-            .take(self.width)
-            .map(|c| Cell::Text(c))
-            .collect();
+        let mut out: Vec<Cell<'_>> = cells.iter().take(self.width).map(|c| Cell::Text(c)).collect();
         out.resize(self.width, Cell::Text(""));
         out.push(Cell::Text(reason));
-        self.writer
-            .write_row(&out)
-            .map_err(|e| write_error(&self.path, e))
+        self.writer.write_row(&out).map_err(|e| write_error(&self.path, e))
     }
 
     fn finish(self) -> AppResult<()> {
@@ -418,16 +373,10 @@ impl Service {
         let reader = SheetReader::open(path, opts.sheet.as_deref()).map_err(file_error)?;
         let headers = reader.headers().to_vec();
         let layout = reader.layout().clone();
-        let total = std::fs::metadata(path)
-            .ok()
-            .map(|m| m.len())
-            .filter(|_| layout.format == Format::Csv);
+        let total = std::fs::metadata(path).ok().map(|m| m.len()).filter(|_| layout.format == Format::Csv);
         let bytes = reader.byte_counter();
         let rows: RowStream = Box::new(ReaderRows(reader));
-        self.import_stream(
-            actor, headers, layout, rows, bytes, total, None, true, opts, progress,
-        )
-        .await
+        self.import_stream(actor, headers, layout, rows, bytes, total, None, true, opts, progress).await
     }
 
     /// Imports rows from any source whose first row was `headers` (matched
@@ -440,16 +389,8 @@ impl Service {
         opts: &ImportOptions,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> AppResult<ImportSummary> {
-        let layout = SourceLayout {
-            format: Format::Csv,
-            delimiter: b',',
-            bom: false,
-            sheet: None,
-        };
-        self.import_stream(
-            actor, headers, layout, rows, None, None, None, true, opts, progress,
-        )
-        .await
+        let layout = SourceLayout { format: Format::Csv, delimiter: b',', bom: false, sheet: None };
+        self.import_stream(actor, headers, layout, rows, None, None, None, true, opts, progress).await
     }
 
     /// Generates synthetic data and imports it directly (the demo). Rows are
@@ -461,22 +402,11 @@ impl Service {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> AppResult<ImportSummary> {
         let headers: Vec<String> = GENERATED_COLUMNS.iter().map(|s| s.to_string()).collect();
-        let rows: RowStream = Box::new(
-            Generator::new(cfg)
-                .enumerate()
-                .map(|(i, g)| Ok((g.to_raw(i as u64 + 2), None))),
-        );
-        let layout = SourceLayout {
-            format: Format::Csv,
-            delimiter: b',',
-            bom: false,
-            sheet: None,
-        };
+        let rows: RowStream =
+            Box::new(Generator::new(cfg).enumerate().map(|(i, g)| Ok((g.to_raw(i as u64 + 2), None))));
+        let layout = SourceLayout { format: Format::Csv, delimiter: b',', bom: false, sheet: None };
         let opts = ImportOptions::default();
-        self.import_stream(
-            actor, headers, layout, rows, None, None, None, false, &opts, progress,
-        )
-        .await
+        self.import_stream(actor, headers, layout, rows, None, None, None, false, &opts, progress).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -522,11 +452,7 @@ impl Service {
         let producer = tokio::task::spawn_blocking(move || produce(svc, cfg, rows, bytes, tx));
         let audit = self.audit_ctx(actor);
         let lang = opts.lang;
-        let mut p = Progress {
-            bytes_total,
-            rows_total,
-            ..Default::default()
-        };
+        let mut p = Progress { bytes_total, rows_total, ..Default::default() };
 
         let reject = |summary: &mut ImportSummary,
                       errors_file: &mut Option<ErrorsFile>,
@@ -565,11 +491,8 @@ impl Service {
             // rejections of this batch come before the store's verdicts on
             // its valid rows only when they precede them; keep it simple and
             // merge by row number.
-            let mut pending: Vec<(u64, Vec<FieldError>, Vec<String>)> = batch
-                .rejections
-                .into_iter()
-                .map(|r| (r.row, r.errors, r.cells))
-                .collect();
+            let mut pending: Vec<(u64, Vec<FieldError>, Vec<String>)> =
+                batch.rejections.into_iter().map(|r| (r.row, r.errors, r.cells)).collect();
             if opts.dry_run {
                 *summary.valid.get_or_insert(0) += batch.rows.len() as u64;
             } else if !batch.rows.is_empty() {
@@ -634,16 +557,8 @@ mod tests {
         let s = ImportSummary {
             inserted: 2,
             rejected: vec![
-                RejectedRow {
-                    row: 3,
-                    column: Some("nib".into()),
-                    reason: "x".into(),
-                },
-                RejectedRow {
-                    row: 5,
-                    column: None,
-                    reason: "y".into(),
-                },
+                RejectedRow { row: 3, column: Some("nib".into()), reason: "x".into() },
+                RejectedRow { row: 5, column: None, reason: "y".into() },
             ],
             rows_read: 9,
             rejected_rows: 2,
@@ -657,13 +572,7 @@ mod tests {
 
     #[test]
     fn dup_keys_differ_by_year_and_nib() {
-        assert_ne!(
-            dup_key("1234567890123", 2024),
-            dup_key("1234567890123", 2025)
-        );
-        assert_ne!(
-            dup_key("1234567890123", 2024),
-            dup_key("1234567890124", 2024)
-        );
+        assert_ne!(dup_key("1234567890123", 2024), dup_key("1234567890123", 2025));
+        assert_ne!(dup_key("1234567890123", 2024), dup_key("1234567890124", 2024));
     }
 }

@@ -22,9 +22,7 @@ fn dir(tag: &str) -> PathBuf {
 }
 
 async fn service(d: &Path) -> Service {
-    let store = SqliteStore::open(&d.join("t.db").to_string_lossy())
-        .await
-        .unwrap();
+    let store = SqliteStore::open(&d.join("t.db").to_string_lossy()).await.unwrap();
     store.migrate().await.unwrap();
     Service::new(Arc::new(store)).await.unwrap()
 }
@@ -32,16 +30,11 @@ async fn service(d: &Path) -> Service {
 fn no_progress(_: Progress) {}
 
 async fn import(svc: &Service, path: &Path, opts: &ImportOptions) -> ImportSummary {
-    svc.import_file(&Actor::system(), path, opts, &no_progress)
-        .await
-        .unwrap()
+    svc.import_file(&Actor::system(), path, opts, &no_progress).await.unwrap()
 }
 
 async fn total(svc: &Service) -> i64 {
-    svc.list_enterprises(&Actor::system(), &ListFilters::default())
-        .await
-        .unwrap()
-        .total
+    svc.list_enterprises(&Actor::system(), &ListFilters::default()).await.unwrap().total
 }
 
 const HEADER: &str = "nib,nama_usaha,nama_pemilik,alamat,kode_wilayah,kbli,produk,tahun_berdiri,tahun_data,tenaga_kerja,nilai_investasi,nilai_produksi,nilai_ekspor,telepon,email,catatan";
@@ -70,21 +63,9 @@ async fn bad_rows_are_reported_good_rows_kept_and_a_rerun_changes_nothing() {
     let f = d.join("ikm.csv");
     std::fs::write(&f, mixed_csv()).unwrap();
     let s = import(&svc, &f, &ImportOptions::default()).await;
-    let rejected: Vec<(u64, Option<&str>)> = s
-        .rejected
-        .iter()
-        .map(|r| (r.row, r.column.as_deref()))
-        .collect();
-    assert_eq!(
-        rejected,
-        [(3, Some("nib")), (6, Some("kbli")), (7, None)],
-        "{s:?}"
-    );
-    assert!(
-        s.rejected[2].reason.contains('2'),
-        "duplicate names the first row: {}",
-        s.rejected[2].reason
-    );
+    let rejected: Vec<(u64, Option<&str>)> = s.rejected.iter().map(|r| (r.row, r.column.as_deref())).collect();
+    assert_eq!(rejected, [(3, Some("nib")), (6, Some("kbli")), (7, None)], "{s:?}");
+    assert!(s.rejected[2].reason.contains('2'), "duplicate names the first row: {}", s.rejected[2].reason);
     assert!(
         s.rejected[0].reason.contains("13"),
         "Indonesian reason with the expected length: {}",
@@ -92,16 +73,9 @@ async fn bad_rows_are_reported_good_rows_kept_and_a_rerun_changes_nothing() {
     );
     assert_eq!((s.inserted, s.updated, s.unchanged), (3, 0, 0));
     assert_eq!(s.unknown_columns, ["catatan"]);
-    assert_eq!(
-        total(&svc).await,
-        2,
-        "the duplicate never creates a second enterprise"
-    );
+    assert_eq!(total(&svc).await, 2, "the duplicate never creates a second enterprise");
 
-    let rec = svc
-        .readable_enterprise(&Actor::system(), "1234567890123")
-        .await
-        .unwrap();
+    let rec = svc.readable_enterprise(&Actor::system(), "1234567890123").await.unwrap();
     assert_eq!(rec.figures.len(), 2);
     let y2024 = rec.figures.iter().find(|f| f.figures.year == 2024).unwrap();
     assert_eq!(y2024.figures.investment.get(), 750_000_000);
@@ -120,20 +94,8 @@ async fn bad_rows_are_reported_good_rows_kept_and_a_rerun_changes_nothing() {
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3));
     assert_eq!(again.rejected.len(), 3);
 
-    let en = import(
-        &svc,
-        &f,
-        &ImportOptions {
-            lang: Lang::En,
-            ..Default::default()
-        },
-    )
-    .await;
-    assert!(
-        en.rejected[0].reason.contains("digits"),
-        "{}",
-        en.rejected[0].reason
-    );
+    let en = import(&svc, &f, &ImportOptions { lang: Lang::En, ..Default::default() }).await;
+    assert!(en.rejected[0].reason.contains("digits"), "{}", en.rejected[0].reason);
 }
 
 #[tokio::test]
@@ -142,15 +104,7 @@ async fn dry_run_writes_nothing() {
     let svc = service(&d).await;
     let f = d.join("ikm.csv");
     std::fs::write(&f, mixed_csv()).unwrap();
-    let s = import(
-        &svc,
-        &f,
-        &ImportOptions {
-            dry_run: true,
-            ..Default::default()
-        },
-    )
-    .await;
+    let s = import(&svc, &f, &ImportOptions { dry_run: true, ..Default::default() }).await;
     assert_eq!(s.rejected.len(), 3);
     assert_eq!(s.valid, Some(3));
     assert_eq!((s.inserted, s.updated, s.unchanged), (0, 0, 0));
@@ -164,38 +118,21 @@ async fn the_errors_file_can_be_fixed_and_imported_alone() {
     let f = d.join("ikm.csv");
     std::fs::write(&f, mixed_csv()).unwrap();
     let errors = d.join("errors.csv");
-    let s = import(
-        &svc,
-        &f,
-        &ImportOptions {
-            errors_out: Some(errors.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let s = import(&svc, &f, &ImportOptions { errors_out: Some(errors.clone()), ..Default::default() }).await;
     assert_eq!(s.rejected.len(), 3);
     let text = std::fs::read_to_string(&errors).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[0].starts_with(HEADER) && lines[0].ends_with(",alasan"));
-    assert!(
-        lines[1].starts_with("123,Keripik Mbak Yuli"),
-        "original values kept: {}",
-        lines[1]
-    );
+    assert!(lines[1].starts_with("123,Keripik Mbak Yuli"), "original values kept: {}", lines[1]);
     assert!(lines[2].contains("47111"));
     // Fix the two fixable rows; the duplicate row stays as it is.
-    let fixed = text
-        .replacen("123,Keripik", "4234567890123,Keripik", 1)
-        .replace("47111", "14111");
+    let fixed = text.replacen("123,Keripik", "4234567890123,Keripik", 1).replace("47111", "14111");
     let fixed_path = d.join("fixed.csv");
     std::fs::write(&fixed_path, fixed).unwrap();
     let s2 = import(&svc, &fixed_path, &ImportOptions::default()).await;
     assert!(s2.rejected.is_empty(), "{s2:?}");
-    assert!(
-        s2.unknown_columns.iter().all(|c| c != "alasan"),
-        "the reason column is ignored"
-    );
+    assert!(s2.unknown_columns.iter().all(|c| c != "alasan"), "the reason column is ignored");
     assert_eq!(s2.inserted, 2);
     assert_eq!(total(&svc).await, 4);
 }
@@ -214,17 +151,11 @@ async fn semicolon_bom_crlf_and_english_headers() {
     assert!(s.rejected.is_empty(), "{s:?}");
     assert!(s.unknown_columns.is_empty());
     assert_eq!(s.inserted, 2);
-    let a = svc
-        .readable_enterprise(&Actor::system(), "5234567890123")
-        .await
-        .unwrap();
+    let a = svc.readable_enterprise(&Actor::system(), "5234567890123").await.unwrap();
     assert_eq!(a.profile.address, "Jl. Mulawarman 5; Samarinda");
     assert_eq!(a.figures[0].figures.investment.get(), 75_000_000);
     assert_eq!(a.figures[0].figures.export.cents(), 150);
-    let b = svc
-        .readable_enterprise(&Actor::system(), "6234567890123")
-        .await
-        .unwrap();
+    let b = svc.readable_enterprise(&Actor::system(), "6234567890123").await.unwrap();
     assert_eq!(b.figures[0].figures.workers, 1200);
     assert_eq!(b.figures[0].figures.export.cents(), 1_250_050);
     // A bad row after the blank line keeps its spreadsheet number.
@@ -309,40 +240,18 @@ async fn xlsx_with_numeric_cells_and_a_named_sheet() {
             ],
         ],
     );
-    let s = import(
-        &svc,
-        &f,
-        &ImportOptions {
-            sheet: Some("Data IKM".into()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let s = import(&svc, &f, &ImportOptions { sheet: Some("Data IKM".into()), ..Default::default() }).await;
     assert_eq!(s.inserted, 2, "{s:?}");
     assert_eq!(
-        s.rejected
-            .iter()
-            .map(|r| (r.row, r.column.as_deref()))
-            .collect::<Vec<_>>(),
+        s.rejected.iter().map(|r| (r.row, r.column.as_deref())).collect::<Vec<_>>(),
         [(4, Some("tenaga_kerja"))]
     );
-    let a = svc
-        .readable_enterprise(&Actor::system(), "7234567890123")
-        .await
-        .unwrap();
+    let a = svc.readable_enterprise(&Actor::system(), "7234567890123").await.unwrap();
     assert_eq!(a.figures[0].figures.investment.get(), 750_000_000);
     assert_eq!(a.figures[0].figures.export.cents(), 1_250_050);
     assert_eq!(a.profile.founded_year, Some(2019));
     let errors = d.join("errors.xlsx");
-    let again = import(
-        &svc,
-        &f,
-        &ImportOptions {
-            errors_out: Some(errors.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let again = import(&svc, &f, &ImportOptions { errors_out: Some(errors.clone()), ..Default::default() }).await;
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
     let mut r = SheetReader::open(&errors, None).unwrap();
     assert_eq!(r.headers().last().unwrap(), "alasan");
@@ -353,10 +262,7 @@ async fn xlsx_with_numeric_cells_and_a_named_sheet() {
         .import_file(
             &Actor::system(),
             &f,
-            &ImportOptions {
-                sheet: Some("Nope".into()),
-                ..Default::default()
-            },
+            &ImportOptions { sheet: Some("Nope".into()), ..Default::default() },
             &no_progress,
         )
         .await;
@@ -367,25 +273,12 @@ async fn xlsx_with_numeric_cells_and_a_named_sheet() {
 async fn an_unreadable_file_is_an_error_but_a_bad_row_is_not() {
     let d = dir("unreadable");
     let svc = service(&d).await;
-    let missing = svc
-        .import_file(
-            &Actor::system(),
-            &d.join("nope.csv"),
-            &ImportOptions::default(),
-            &no_progress,
-        )
-        .await;
+    let missing = svc.import_file(&Actor::system(), &d.join("nope.csv"), &ImportOptions::default(), &no_progress).await;
     assert!(matches!(missing, Err(AppError::Invalid(_))));
     let f = d.join("cols.csv");
     std::fs::write(&f, "nib,nama\n1234567890123,x\n").unwrap();
     assert!(matches!(
-        svc.import_file(
-            &Actor::system(),
-            &f,
-            &ImportOptions::default(),
-            &no_progress
-        )
-        .await,
+        svc.import_file(&Actor::system(), &f, &ImportOptions::default(), &no_progress).await,
         Err(AppError::Invalid(_))
     ));
 }
@@ -403,43 +296,21 @@ async fn an_officer_imports_only_inside_the_region() {
     };
     let f = d.join("ikm.csv");
     std::fs::write(&f, mixed_csv()).unwrap();
-    let s = svc
-        .import_file(&officer, &f, &ImportOptions::default(), &no_progress)
-        .await
-        .unwrap();
+    let s = svc.import_file(&officer, &f, &ImportOptions::default(), &no_progress).await.unwrap();
     // 64.72 rows (2, 8) in; 64.02 (row 5) is outside.
     assert_eq!(s.inserted, 2);
-    let outside: Vec<_> = s
-        .rejected
-        .iter()
-        .filter(|r| r.column.as_deref() == Some("kode_wilayah"))
-        .map(|r| r.row)
-        .collect();
+    let outside: Vec<_> =
+        s.rejected.iter().filter(|r| r.column.as_deref() == Some("kode_wilayah")).map(|r| r.row).collect();
     assert_eq!(outside, [5]);
-    assert!(s
-        .rejected
-        .iter()
-        .find(|r| r.row == 5)
-        .unwrap()
-        .reason
-        .contains("64.02"));
-    let buyer = Actor {
-        role: Role::Buyer,
-        ..officer.clone()
-    };
+    assert!(s.rejected.iter().find(|r| r.row == 5).unwrap().reason.contains("64.02"));
+    let buyer = Actor { role: Role::Buyer, ..officer.clone() };
     assert!(matches!(
-        svc.import_file(&buyer, &f, &ImportOptions::default(), &no_progress)
-            .await,
+        svc.import_file(&buyer, &f, &ImportOptions::default(), &no_progress).await,
         Err(AppError::Forbidden)
     ));
-    let ministry = Actor {
-        role: Role::Ministry,
-        region: None,
-        ..officer
-    };
+    let ministry = Actor { role: Role::Ministry, region: None, ..officer };
     assert!(matches!(
-        svc.import_file(&ministry, &f, &ImportOptions::default(), &no_progress)
-            .await,
+        svc.import_file(&ministry, &f, &ImportOptions::default(), &no_progress).await,
         Err(AppError::Forbidden)
     ));
 }
@@ -448,66 +319,28 @@ async fn an_officer_imports_only_inside_the_region() {
 async fn export_csv_and_xlsx_reimport_with_zero_changes() {
     let d = dir("roundtrip");
     let svc = service(&d).await;
-    let s = svc
-        .import_generated(
-            &Actor::system(),
-            GeneratorConfig::new(150, 3, 11),
-            &no_progress,
-        )
-        .await
-        .unwrap();
+    let s = svc.import_generated(&Actor::system(), GeneratorConfig::new(150, 3, 11), &no_progress).await.unwrap();
     assert!(s.rejected.is_empty(), "{s:?}");
     let rows = s.inserted;
     assert!(rows >= 150);
     for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
-        let out = d.join(if format == ExportFormat::Csv {
-            "out.csv"
-        } else {
-            "out.xlsx"
-        });
-        let n = svc
-            .export_enterprises(&Actor::system(), &ListFilters::default(), format, &out)
-            .await
-            .unwrap();
+        let out = d.join(if format == ExportFormat::Csv { "out.csv" } else { "out.xlsx" });
+        let n = svc.export_enterprises(&Actor::system(), &ListFilters::default(), format, &out).await.unwrap();
         assert_eq!(n, rows);
         let again = import(&svc, &out, &ImportOptions::default()).await;
-        assert!(
-            again.rejected.is_empty(),
-            "{format:?} {:?}",
-            again.rejected.first()
-        );
-        assert_eq!(
-            (again.inserted, again.updated, again.unchanged),
-            (0, 0, rows),
-            "{format:?}"
-        );
+        assert!(again.rejected.is_empty(), "{format:?} {:?}", again.rejected.first());
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, rows), "{format:?}");
     }
     // Filters and scope apply.
     let only = d.join("kaltim.csv");
-    let f = ListFilters {
-        province: Some("64".into()),
-        ..Default::default()
-    };
-    let n = svc
-        .export_enterprises(&Actor::system(), &f, ExportFormat::Csv, &only)
-        .await
-        .unwrap();
+    let f = ListFilters { province: Some("64".into()), ..Default::default() };
+    let n = svc.export_enterprises(&Actor::system(), &f, ExportFormat::Csv, &only).await.unwrap();
     let text = std::fs::read_to_string(&only).unwrap();
     assert_eq!(text.lines().count() as u64, n + 1);
-    assert!(text
-        .lines()
-        .skip(1)
-        .all(|l| l.split(',').nth(4).is_some_and(|c| c.starts_with("64."))));
-    let buyer = Actor {
-        user_id: 9,
-        username: "b".into(),
-        role: Role::Buyer,
-        region: None,
-        enterprise: None,
-    };
+    assert!(text.lines().skip(1).all(|l| l.split(',').nth(4).is_some_and(|c| c.starts_with("64."))));
+    let buyer = Actor { user_id: 9, username: "b".into(), role: Role::Buyer, region: None, enterprise: None };
     assert!(matches!(
-        svc.export_enterprises(&buyer, &ListFilters::default(), ExportFormat::Csv, &only)
-            .await,
+        svc.export_enterprises(&buyer, &ListFilters::default(), ExportFormat::Csv, &only).await,
         Err(AppError::Forbidden)
     ));
 }
@@ -520,33 +353,19 @@ fn the_generator_is_deterministic() {
     let n = generate_to_file(&cfg, &a).unwrap();
     generate_to_file(&cfg, &b).unwrap();
     generate_to_file(&GeneratorConfig::new(500, 3, 8), &c).unwrap();
-    let (ba, bb, bc) = (
-        std::fs::read(&a).unwrap(),
-        std::fs::read(&b).unwrap(),
-        std::fs::read(&c).unwrap(),
-    );
+    let (ba, bb, bc) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), std::fs::read(&c).unwrap());
     assert_eq!(ba, bb);
     assert_ne!(ba, bc);
     assert_eq!(String::from_utf8(ba).unwrap().lines().count() as u64, n + 1);
     let x = d.join("a.xlsx");
     assert_eq!(generate_to_file(&cfg, &x).unwrap(), n);
-    let from_xlsx: Vec<_> = SheetReader::open(&x, None)
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    let from_csv: Vec<_> = SheetReader::open(&a, None)
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let from_xlsx: Vec<_> = SheetReader::open(&x, None).unwrap().map(|r| r.unwrap()).collect();
+    let from_csv: Vec<_> = SheetReader::open(&a, None).unwrap().map(|r| r.unwrap()).collect();
     assert_eq!(from_xlsx.len() as u64, n);
     for (x, c) in from_xlsx.iter().zip(&from_csv) {
         let mut cells = x.cells.clone();
         cells.resize(c.cells.len(), String::new());
-        assert_eq!(
-            (x.row, &cells),
-            (c.row, &c.cells),
-            "numeric cells read back as the same text"
-        );
+        assert_eq!((x.row, &cells), (c.row, &c.cells), "numeric cells read back as the same text");
     }
 }
 
@@ -572,10 +391,8 @@ fn the_generator_is_calibrated() {
         provinces_seen.insert(g.regency[..2].to_string());
     }
     assert_eq!(n, 30_000);
-    let java: u64 = ["31", "32", "33", "34", "35", "36"]
-        .iter()
-        .map(|p| by_province.get(*p).copied().unwrap_or(0))
-        .sum();
+    let java: u64 =
+        ["31", "32", "33", "34", "35", "36"].iter().map(|p| by_province.get(*p).copied().unwrap_or(0)).sum();
     let share = java as f64 / n as f64;
     assert!((share - 0.62).abs() < 0.05, "Java share {share}");
     assert_eq!(provinces_seen.len(), 38);
@@ -585,11 +402,7 @@ fn the_generator_is_calibrated() {
     assert!((0.35..0.44).contains(&food), "food share {food}");
     let mut k: Vec<(&String, &u64)> = kaltim.iter().collect();
     k.sort_by(|a, b| b.1.cmp(a.1));
-    let top3: std::collections::BTreeSet<&str> =
-        k.iter().take(3).map(|(c, _)| c.as_str()).collect();
+    let top3: std::collections::BTreeSet<&str> = k.iter().take(3).map(|(c, _)| c.as_str()).collect();
     assert_eq!(top3, ["64.02", "64.71", "64.72"].into_iter().collect());
-    assert!(
-        workers_small as f64 / n as f64 > 0.8,
-        "most firms have 1–4 workers"
-    );
+    assert!(workers_small as f64 / n as f64 > 0.8, "most firms have 1–4 workers");
 }

@@ -34,16 +34,8 @@ pub const GENERATED_COLUMNS: [&str; 19] = CANONICAL;
 
 /// Columns without which a file cannot be an enterprise import (every row
 /// would fail); their absence is a file-level error.
-pub const REQUIRED: [&str; 8] = [
-    "nib",
-    "nama_usaha",
-    "nama_pemilik",
-    "kode_wilayah",
-    "kbli",
-    "tahun_data",
-    "tenaga_kerja",
-    "nilai_investasi",
-];
+pub const REQUIRED: [&str; 8] =
+    ["nib", "nama_usaha", "nama_pemilik", "kode_wilayah", "kbli", "tahun_data", "tenaga_kerja", "nilai_investasi"];
 
 /// The reason column appended to an errors file; ignored (not reported as
 /// unknown) when that file is imported again.
@@ -191,12 +183,7 @@ const ALIASES: &[(&str, usize)] = &[
 
 /// Lower-case with only letters and digits kept.
 pub fn normalise(header: &str) -> String {
-    header
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    header.trim_start_matches('\u{feff}').chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// The canonical index of a header, if known.
@@ -206,9 +193,7 @@ pub fn canonical_index(header: &str) -> Option<usize> {
     if let Some(i) = find(&n) {
         return Some(i);
     }
-    for unit in [
-        "rp", "idr", "usd", "rupiah", "tahun", "pertahun", "rptahun", "usdtahun", "orang",
-    ] {
+    for unit in ["rp", "idr", "usd", "rupiah", "tahun", "pertahun", "rptahun", "usdtahun", "orang"] {
         if let Some(stem) = n.strip_suffix(unit) {
             if let Some(i) = find(stem) {
                 return Some(i);
@@ -250,11 +235,7 @@ impl HeaderMap {
                 None => unknown.push(h.trim().to_string()),
             }
         }
-        Self {
-            positions,
-            unknown,
-            headers: headers.to_vec(),
-        }
+        Self { positions, unknown, headers: headers.to_vec() }
     }
 
     /// Required columns that the header lacks.
@@ -268,10 +249,7 @@ impl HeaderMap {
 
     /// The cell of `col` in `cells`, or "" when the column or cell is absent.
     pub fn get<'a>(&self, cells: &'a [String], col: Col) -> &'a str {
-        self.positions[col as usize]
-            .and_then(|p| cells.get(p))
-            .map(String::as_str)
-            .unwrap_or("")
+        self.positions[col as usize].and_then(|p| cells.get(p)).map(String::as_str).unwrap_or("")
     }
 }
 
@@ -293,10 +271,7 @@ mod tests {
         assert_eq!(canonical_name("Year Founded"), Some("tahun_berdiri"));
         assert_eq!(canonical_name("data_year"), Some("tahun_data"));
         assert_eq!(canonical_name("Employees"), Some("tenaga_kerja"));
-        assert_eq!(
-            canonical_name("Nilai Investasi (Rp)"),
-            Some("nilai_investasi")
-        );
+        assert_eq!(canonical_name("Nilai Investasi (Rp)"), Some("nilai_investasi"));
         assert_eq!(canonical_name("export_usd"), Some("nilai_ekspor"));
         assert_eq!(canonical_name("Export (USD)"), Some("nilai_ekspor"));
         assert_eq!(canonical_name("production_value"), Some("nilai_produksi"));
@@ -310,10 +285,8 @@ mod tests {
 
     #[test]
     fn header_map_reports_unknown_once_and_ignores_reason() {
-        let h: Vec<String> = ["NIB", "Nama Usaha", "catatan", "nib", "alasan", ""]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let h: Vec<String> =
+            ["NIB", "Nama Usaha", "catatan", "nib", "alasan", ""].iter().map(|s| s.to_string()).collect();
         let m = HeaderMap::new(&h);
         assert_eq!(m.positions[Col::Nib as usize], Some(0));
         assert_eq!(m.unknown, vec!["catatan".to_string(), "nib".to_string()]);

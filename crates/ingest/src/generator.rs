@@ -63,12 +63,7 @@ pub struct GeneratorConfig {
 
 impl Default for GeneratorConfig {
     fn default() -> Self {
-        Self {
-            enterprises: 1_000,
-            years: 5,
-            seed: 42,
-            end_year: DEFAULT_END_YEAR,
-        }
+        Self { enterprises: 1_000, years: 5, seed: 42, end_year: DEFAULT_END_YEAR }
     }
 }
 
@@ -77,12 +72,7 @@ pub const DEFAULT_END_YEAR: i32 = 2025;
 
 impl GeneratorConfig {
     pub fn new(enterprises: u64, years: u32, seed: u64) -> Self {
-        Self {
-            enterprises,
-            years: years.max(1),
-            seed,
-            end_year: DEFAULT_END_YEAR,
-        }
+        Self { enterprises, years: years.max(1), seed, end_year: DEFAULT_END_YEAR }
     }
     pub fn first_year(&self) -> i32 {
         self.end_year - self.years.max(1) as i32 + 1
@@ -125,18 +115,12 @@ impl GenRow {
             Cell::Text(&self.regency),
             Cell::Text(&self.kbli),
             Cell::Text(&self.products),
-            self.founded
-                .map(|y| Cell::Int(y as i64))
-                .unwrap_or(Cell::Empty),
+            self.founded.map(|y| Cell::Int(y as i64)).unwrap_or(Cell::Empty),
             Cell::Int(self.year as i64),
             Cell::Int(self.workers),
             Cell::Int(self.investment),
             Cell::Int(self.production),
-            if self.export_cents == 0 {
-                Cell::Int(0)
-            } else {
-                Cell::Cents(self.export_cents)
-            },
+            if self.export_cents == 0 { Cell::Int(0) } else { Cell::Cents(self.export_cents) },
             Cell::Text(&self.phone),
             Cell::Text(&self.email),
             Cell::Text(&self.district),
@@ -148,10 +132,7 @@ impl GenRow {
 
     /// As a row read from a file with [`GENERATED_COLUMNS`] as header.
     pub fn to_raw(&self, row: u64) -> RawRow {
-        RawRow {
-            row,
-            cells: self.cells().iter().map(Cell::render).collect(),
-        }
+        RawRow { row, cells: self.cells().iter().map(Cell::render).collect() }
     }
 }
 
@@ -180,42 +161,13 @@ macro_rules! line {
 /// the words a business name starts with, local commodities, capacity unit.
 static LINES: &[Line] = &[
     // 10 food: 39.5
-    line!(
-        "10391",
-        4.0,
-        ["tempe", "tempe mendoan", "keripik tempe"],
-        ["Tempe"],
-        ["kedelai"],
-        "kg",
-        15_000
-    ),
-    line!(
-        "10392",
-        3.5,
-        ["tahu", "tahu putih", "tahu goreng"],
-        ["Tahu", "Pabrik Tahu"],
-        ["kedelai"],
-        "kg",
-        12_000
-    ),
+    line!("10391", 4.0, ["tempe", "tempe mendoan", "keripik tempe"], ["Tempe"], ["kedelai"], "kg", 15_000),
+    line!("10392", 3.5, ["tahu", "tahu putih", "tahu goreng"], ["Tahu", "Pabrik Tahu"], ["kedelai"], "kg", 12_000),
     line!(
         "10794",
         7.0,
-        [
-            "keripik pisang",
-            "keripik singkong",
-            "kerupuk udang",
-            "peyek kacang",
-            "amplang",
-            "keripik tempe"
-        ],
-        [
-            "Keripik Pisang",
-            "Keripik Singkong",
-            "Kerupuk",
-            "Amplang",
-            "Peyek"
-        ],
+        ["keripik pisang", "keripik singkong", "kerupuk udang", "peyek kacang", "amplang", "keripik tempe"],
+        ["Keripik Pisang", "Keripik Singkong", "Kerupuk", "Amplang", "Peyek"],
         ["pisang", "singkong", "udang", "ikan pipih", "kacang tanah"],
         "kg",
         40_000
@@ -256,15 +208,7 @@ static LINES: &[Line] = &[
         "kg",
         90_000
     ),
-    line!(
-        "10761",
-        1.5,
-        ["kopi bubuk", "kopi robusta", "kopi arabika"],
-        ["Kopi"],
-        ["kopi"],
-        "kg",
-        120_000
-    ),
+    line!("10761", 1.5, ["kopi bubuk", "kopi robusta", "kopi arabika"], ["Kopi"], ["kopi"], "kg", 120_000),
     line!(
         "10211",
         2.0,
@@ -274,15 +218,7 @@ static LINES: &[Line] = &[
         "kg",
         60_000
     ),
-    line!(
-        "10298",
-        0.7,
-        ["dodol rumput laut", "rumput laut kering"],
-        ["Rumput Laut"],
-        ["rumput laut"],
-        "kg",
-        30_000
-    ),
+    line!("10298", 0.7, ["dodol rumput laut", "rumput laut kering"], ["Rumput Laut"], ["rumput laut"], "kg", 30_000),
     line!(
         "10313",
         1.0,
@@ -292,33 +228,9 @@ static LINES: &[Line] = &[
         "kg",
         45_000
     ),
-    line!(
-        "10631",
-        2.5,
-        ["beras"],
-        ["Penggilingan Padi", "Beras"],
-        ["gabah"],
-        "ton",
-        11_000_000
-    ),
-    line!(
-        "10773",
-        0.8,
-        ["minyak kelapa", "kelapa parut kering"],
-        ["Minyak Kelapa"],
-        ["kelapa"],
-        "liter",
-        25_000
-    ),
-    line!(
-        "10799",
-        1.0,
-        ["dodol", "wajik", "jenang"],
-        ["Dodol", "Jenang"],
-        ["beras ketan", "gula merah"],
-        "kg",
-        35_000
-    ),
+    line!("10631", 2.5, ["beras"], ["Penggilingan Padi", "Beras"], ["gabah"], "ton", 11_000_000),
+    line!("10773", 0.8, ["minyak kelapa", "kelapa parut kering"], ["Minyak Kelapa"], ["kelapa"], "liter", 25_000),
+    line!("10799", 1.0, ["dodol", "wajik", "jenang"], ["Dodol", "Jenang"], ["beras ketan", "gula merah"], "kg", 35_000),
     // 11 beverages: 4
     line!(
         "11040",
@@ -339,25 +251,9 @@ static LINES: &[Line] = &[
         15_000
     ),
     // 12 tobacco: 1.5
-    line!(
-        "12011",
-        1.5,
-        ["rokok kretek"],
-        ["Rokok Kretek"],
-        ["tembakau", "cengkeh"],
-        "batang",
-        500
-    ),
+    line!("12011", 1.5, ["rokok kretek"], ["Rokok Kretek"], ["tembakau", "cengkeh"], "batang", 500),
     // 13 textiles: 6
-    line!(
-        "13134",
-        3.0,
-        ["batik tulis", "batik cap", "kain batik"],
-        ["Batik"],
-        ["kain mori"],
-        "lembar",
-        250_000
-    ),
+    line!("13134", 3.0, ["batik tulis", "batik cap", "kain batik"], ["Batik"], ["kain mori"], "lembar", 250_000),
     line!(
         "13121",
         2.0,
@@ -367,15 +263,7 @@ static LINES: &[Line] = &[
         "lembar",
         400_000
     ),
-    line!(
-        "13929",
-        1.0,
-        ["sprei", "taplak meja", "gorden"],
-        ["Sprei", "Gorden"],
-        ["kain katun"],
-        "buah",
-        120_000
-    ),
+    line!("13929", 1.0, ["sprei", "taplak meja", "gorden"], ["Sprei", "Gorden"], ["kain katun"], "buah", 120_000),
     // 14 apparel: 11
     line!(
         "14111",
@@ -395,34 +283,10 @@ static LINES: &[Line] = &[
         "potong",
         150_000
     ),
-    line!(
-        "14302",
-        1.5,
-        ["kerudung bordir", "mukena bordir"],
-        ["Bordir"],
-        ["kain", "benang"],
-        "potong",
-        120_000
-    ),
+    line!("14302", 1.5, ["kerudung bordir", "mukena bordir"], ["Bordir"], ["kain", "benang"], "potong", 120_000),
     // 15 leather and footwear: 2
-    line!(
-        "15201",
-        1.3,
-        ["sandal", "sepatu kulit"],
-        ["Sandal", "Sepatu"],
-        ["kulit sapi", "karet"],
-        "pasang",
-        80_000
-    ),
-    line!(
-        "15121",
-        0.7,
-        ["tas kulit", "dompet kulit"],
-        ["Tas Kulit"],
-        ["kulit sapi"],
-        "buah",
-        200_000
-    ),
+    line!("15201", 1.3, ["sandal", "sepatu kulit"], ["Sandal", "Sepatu"], ["kulit sapi", "karet"], "pasang", 80_000),
+    line!("15121", 0.7, ["tas kulit", "dompet kulit"], ["Tas Kulit"], ["kulit sapi"], "buah", 200_000),
     // 16 wood, bamboo, rattan: 9
     line!(
         "16291",
@@ -451,93 +315,21 @@ static LINES: &[Line] = &[
         "m3",
         3_000_000
     ),
-    line!(
-        "16221",
-        1.5,
-        ["kusen", "pintu kayu", "jendela kayu"],
-        ["Kusen"],
-        ["kayu"],
-        "buah",
-        900_000
-    ),
+    line!("16221", 1.5, ["kusen", "pintu kayu", "jendela kayu"], ["Kusen"], ["kayu"], "buah", 900_000),
     // 17 paper: 0.5
-    line!(
-        "17022",
-        0.5,
-        ["kotak kemasan karton", "kardus"],
-        ["Kemasan"],
-        ["karton"],
-        "buah",
-        3_000
-    ),
+    line!("17022", 0.5, ["kotak kemasan karton", "kardus"], ["Kemasan"], ["karton"], "buah", 3_000),
     // 18 printing: 1.5
-    line!(
-        "18111",
-        1.5,
-        ["undangan", "spanduk", "kartu nama"],
-        ["Percetakan", "Sablon"],
-        ["kertas"],
-        "lembar",
-        2_000
-    ),
+    line!("18111", 1.5, ["undangan", "spanduk", "kartu nama"], ["Percetakan", "Sablon"], ["kertas"], "lembar", 2_000),
     // 20 chemicals: 1.2
-    line!(
-        "20231",
-        0.8,
-        ["sabun cuci", "sabun herbal"],
-        ["Sabun"],
-        ["minyak kelapa"],
-        "kg",
-        30_000
-    ),
-    line!(
-        "20232",
-        0.4,
-        ["lulur", "minyak rambut"],
-        ["Lulur"],
-        ["rempah"],
-        "kg",
-        80_000
-    ),
+    line!("20231", 0.8, ["sabun cuci", "sabun herbal"], ["Sabun"], ["minyak kelapa"], "kg", 30_000),
+    line!("20232", 0.4, ["lulur", "minyak rambut"], ["Lulur"], ["rempah"], "kg", 80_000),
     // 21 traditional medicine: 0.8
-    line!(
-        "21022",
-        0.8,
-        ["jamu serbuk", "minyak urut"],
-        ["Jamu"],
-        ["jahe", "kunyit", "kencur"],
-        "kg",
-        100_000
-    ),
+    line!("21022", 0.8, ["jamu serbuk", "minyak urut"], ["Jamu"], ["jahe", "kunyit", "kencur"], "kg", 100_000),
     // 22 rubber and plastics: 1
-    line!(
-        "22220",
-        0.5,
-        ["kantong plastik"],
-        ["Plastik"],
-        ["biji plastik"],
-        "kg",
-        30_000
-    ),
-    line!(
-        "22299",
-        0.5,
-        ["ember plastik", "perabot plastik"],
-        ["Plastik"],
-        ["biji plastik"],
-        "buah",
-        25_000
-    ),
+    line!("22220", 0.5, ["kantong plastik"], ["Plastik"], ["biji plastik"], "kg", 30_000),
+    line!("22299", 0.5, ["ember plastik", "perabot plastik"], ["Plastik"], ["biji plastik"], "buah", 25_000),
     // 23 non-metallic minerals: 7
-    line!(
-        "23939",
-        2.5,
-        ["gerabah", "pot tanah liat", "kendi"],
-        ["Gerabah", "Keramik"],
-        ["tanah liat"],
-        "buah",
-        30_000
-    ),
+    line!("23939", 2.5, ["gerabah", "pot tanah liat", "kendi"], ["Gerabah", "Keramik"], ["tanah liat"], "buah", 30_000),
     line!(
         "23953",
         2.0,
@@ -547,15 +339,7 @@ static LINES: &[Line] = &[
         "buah",
         5_000
     ),
-    line!(
-        "23990",
-        2.5,
-        ["batu bata", "genteng"],
-        ["Batu Bata", "Genteng"],
-        ["tanah liat"],
-        "buah",
-        1_000
-    ),
+    line!("23990", 2.5, ["batu bata", "genteng"], ["Batu Bata", "Genteng"], ["tanah liat"], "buah", 1_000),
     // 24 basic metals: 0.1
     line!(
         "24320",
@@ -567,70 +351,14 @@ static LINES: &[Line] = &[
         60_000
     ),
     // 25 fabricated metal: 4
-    line!(
-        "25931",
-        1.5,
-        ["cangkul", "parang", "sabit"],
-        ["Pandai Besi"],
-        ["besi"],
-        "buah",
-        70_000
-    ),
-    line!(
-        "25992",
-        1.0,
-        ["panci", "wajan"],
-        ["Panci"],
-        ["aluminium"],
-        "buah",
-        60_000
-    ),
-    line!(
-        "25999",
-        1.5,
-        ["teralis", "pagar besi", "kanopi"],
-        ["Las", "Bengkel Las"],
-        ["besi"],
-        "m2",
-        400_000
-    ),
+    line!("25931", 1.5, ["cangkul", "parang", "sabit"], ["Pandai Besi"], ["besi"], "buah", 70_000),
+    line!("25992", 1.0, ["panci", "wajan"], ["Panci"], ["aluminium"], "buah", 60_000),
+    line!("25999", 1.5, ["teralis", "pagar besi", "kanopi"], ["Las", "Bengkel Las"], ["besi"], "m2", 400_000),
     // 26–30: 0.6
-    line!(
-        "26490",
-        0.1,
-        ["perakitan pengeras suara"],
-        ["Elektronik"],
-        ["komponen elektronik"],
-        "buah",
-        400_000
-    ),
-    line!(
-        "27530",
-        0.2,
-        ["kompor", "oven"],
-        ["Kompor"],
-        ["plat besi"],
-        "buah",
-        250_000
-    ),
-    line!(
-        "28210",
-        0.2,
-        ["mesin perontok padi", "alat pertanian"],
-        ["Mesin Tani"],
-        ["besi"],
-        "unit",
-        8_000_000
-    ),
-    line!(
-        "29200",
-        0.1,
-        ["karoseri", "bak truk"],
-        ["Karoseri"],
-        ["plat besi"],
-        "unit",
-        40_000_000
-    ),
+    line!("26490", 0.1, ["perakitan pengeras suara"], ["Elektronik"], ["komponen elektronik"], "buah", 400_000),
+    line!("27530", 0.2, ["kompor", "oven"], ["Kompor"], ["plat besi"], "buah", 250_000),
+    line!("28210", 0.2, ["mesin perontok padi", "alat pertanian"], ["Mesin Tani"], ["besi"], "unit", 8_000_000),
+    line!("29200", 0.1, ["karoseri", "bak truk"], ["Karoseri"], ["plat besi"], "unit", 40_000_000),
     // 31 furniture: 5
     line!(
         "31001",
@@ -641,25 +369,9 @@ static LINES: &[Line] = &[
         "set",
         2_500_000
     ),
-    line!(
-        "31002",
-        1.5,
-        ["kursi rotan", "furnitur bambu"],
-        ["Mebel Rotan"],
-        ["rotan", "bambu"],
-        "set",
-        1_500_000
-    ),
+    line!("31002", 1.5, ["kursi rotan", "furnitur bambu"], ["Mebel Rotan"], ["rotan", "bambu"], "set", 1_500_000),
     // 32 other manufacturing: 5
-    line!(
-        "32112",
-        1.0,
-        ["cincin perak", "kalung perak"],
-        ["Perak", "Kerajinan Perak"],
-        ["perak"],
-        "gram",
-        20_000
-    ),
+    line!("32112", 1.0, ["cincin perak", "kalung perak"], ["Perak", "Kerajinan Perak"], ["perak"], "gram", 20_000),
     line!(
         "32903",
         2.5,
@@ -678,34 +390,10 @@ static LINES: &[Line] = &[
         "buah",
         1_500_000
     ),
-    line!(
-        "32909",
-        1.0,
-        ["sapu ijuk", "kemoceng"],
-        ["Sapu Ijuk"],
-        ["ijuk"],
-        "buah",
-        15_000
-    ),
+    line!("32909", 1.0, ["sapu ijuk", "kemoceng"], ["Sapu Ijuk"], ["ijuk"], "buah", 15_000),
     // 33 repair: 1.5
-    line!(
-        "33121",
-        1.0,
-        ["servis mesin", "reparasi pompa air"],
-        ["Bengkel"],
-        [],
-        "unit",
-        500_000
-    ),
-    line!(
-        "33190",
-        0.5,
-        ["reparasi peralatan"],
-        ["Servis"],
-        [],
-        "unit",
-        300_000
-    ),
+    line!("33121", 1.0, ["servis mesin", "reparasi pompa air"], ["Bengkel"], [], "unit", 500_000),
+    line!("33190", 0.5, ["reparasi peralatan"], ["Servis"], [], "unit", 300_000),
 ];
 
 const FEMALE: &[&str] = &[
@@ -804,18 +492,14 @@ const SURNAMES: &[&str] = &[
     "Mappa",
     "Latif",
 ];
-const BALI_MALE: &[&str] = &[
-    "I Made", "I Wayan", "I Ketut", "I Nyoman", "I Gede", "I Komang",
-];
+const BALI_MALE: &[&str] = &["I Made", "I Wayan", "I Ketut", "I Nyoman", "I Gede", "I Komang"];
 const BALI_FEMALE: &[&str] = &["Ni Made", "Ni Luh", "Ni Ketut", "Ni Wayan", "Ni Komang"];
-const BALI_NAMES: &[&str] = &[
-    "Sudarma", "Suarta", "Arsana", "Wirawan", "Sukerti", "Suastini", "Adnyana", "Ariani",
-];
+const BALI_NAMES: &[&str] = &["Sudarma", "Suarta", "Arsana", "Wirawan", "Sukerti", "Suastini", "Adnyana", "Ariani"];
 const HON_F: &[&str] = &["Bu", "Mbak", "Ibu"];
 const HON_M: &[&str] = &["Pak", "Mas", "Bang", "Cak"];
 const WORD1: &[&str] = &[
-    "Sumber", "Maju", "Sinar", "Berkah", "Karya", "Mitra", "Cahaya", "Harapan", "Putra", "Putri",
-    "Tunas", "Mulia", "Sari", "Anugerah", "Dwi", "Tri", "Sekar", "Bintang", "Rizki", "Bina",
+    "Sumber", "Maju", "Sinar", "Berkah", "Karya", "Mitra", "Cahaya", "Harapan", "Putra", "Putri", "Tunas", "Mulia",
+    "Sari", "Anugerah", "Dwi", "Tri", "Sekar", "Bintang", "Rizki", "Bina",
 ];
 const WORD2: &[&str] = &[
     "Rejeki",
@@ -871,27 +555,11 @@ const STREETS: &[&str] = &[
     "Mulawarman",
     "Slamet Riyadi",
 ];
-const DUSUN: &[&str] = &[
-    "Krajan",
-    "Sukamaju",
-    "Sidomulyo",
-    "Karanganyar",
-    "Tegalsari",
-    "Sukorejo",
-    "Mekarsari",
-    "Margomulyo",
-];
-const OPERATORS: &[&str] = &[
-    "11", "12", "13", "21", "22", "23", "52", "53", "55", "57", "58", "77", "78", "81", "82", "95",
-    "96",
-];
-const MAIL: &[&str] = &[
-    "gmail.com",
-    "gmail.com",
-    "gmail.com",
-    "yahoo.co.id",
-    "yahoo.com",
-];
+const DUSUN: &[&str] =
+    &["Krajan", "Sukamaju", "Sidomulyo", "Karanganyar", "Tegalsari", "Sukorejo", "Mekarsari", "Margomulyo"];
+const OPERATORS: &[&str] =
+    &["11", "12", "13", "21", "22", "23", "52", "53", "55", "57", "58", "77", "78", "81", "82", "95", "96"];
+const MAIL: &[&str] = &["gmail.com", "gmail.com", "gmail.com", "yahoo.co.id", "yahoo.com"];
 
 /// BPS 2020 IMK units for the provinces of `imk_by_province.csv` are read from
 /// the file; these fill the rest. Island-group totals (share of national
@@ -919,17 +587,7 @@ const GROUPS: &[(f64, &[(&str, f64)])] = &[
     // Bali and Nusa Tenggara 8.93 % (NTT 3.9 % in 2022).
     (0.0893, &[("52", 0.28), ("53", 0.72)]),
     // Sulawesi 8.26 %.
-    (
-        0.0826,
-        &[
-            ("71", 0.10),
-            ("72", 0.12),
-            ("73", 0.45),
-            ("74", 0.15),
-            ("75", 0.10),
-            ("76", 0.08),
-        ],
-    ),
+    (0.0826, &[("71", 0.10), ("72", 0.12), ("73", 0.45), ("74", 0.15), ("75", 0.10), ("76", 0.08)]),
     // Kalimantan 4.13 %.
     (0.0413, &[("61", 0.35), ("62", 0.20), ("63", 0.45)]),
     // Maluku and Papua 2.18 %.
@@ -947,13 +605,8 @@ fn group_of(province: &str) -> usize {
     }
 }
 /// Pre-2022 Papua and Papua Barat counts split over today's provinces.
-const PAPUA_SPLIT: &[(&str, &[(&str, f64)])] = &[
-    (
-        "91",
-        &[("91", 0.35), ("93", 0.15), ("94", 0.35), ("95", 0.15)],
-    ),
-    ("92", &[("92", 0.6), ("96", 0.4)]),
-];
+const PAPUA_SPLIT: &[(&str, &[(&str, f64)])] =
+    &[("91", &[("91", 0.35), ("93", 0.15), ("94", 0.35), ("95", 0.15)]), ("92", &[("92", 0.6), ("96", 0.4)])];
 /// BPS regency counts (DOMAIN.md §7b): Kaltim 2023, Kaltara 2023; the
 /// regencies not named there get plausible smaller counts.
 const REGENCY_WEIGHTS: &[(&str, f64)] = &[
@@ -1029,11 +682,7 @@ pub fn province_weights() -> BTreeMap<String, f64> {
         }
     }
     for (gi, (share, members)) in GROUPS.iter().enumerate() {
-        let known_in_group: f64 = known
-            .iter()
-            .filter(|(c, _)| group_of(c) == gi)
-            .map(|(_, n)| n)
-            .sum();
+        let known_in_group: f64 = known.iter().filter(|(c, _)| group_of(c) == gi).map(|(_, n)| n).sum();
         let rest = (share * total - known_in_group).max(0.0);
         for (p, s) in members.iter() {
             w.entry(p.to_string()).or_insert(rest * s);
@@ -1063,15 +712,8 @@ fn build_model() -> Model {
     let mut acc = 0.0;
     for (prov, weight) in &pw {
         let regs: Vec<_> = r.regencies_of(prov).collect();
-        let explicit: Vec<Option<f64>> = regs
-            .iter()
-            .map(|g| {
-                REGENCY_WEIGHTS
-                    .iter()
-                    .find(|(c, _)| *c == g.code)
-                    .map(|(_, w)| *w)
-            })
-            .collect();
+        let explicit: Vec<Option<f64>> =
+            regs.iter().map(|g| REGENCY_WEIGHTS.iter().find(|(c, _)| *c == g.code).map(|(_, w)| *w)).collect();
         let raw: Vec<f64> = regs
             .iter()
             .zip(&explicit)
@@ -1085,20 +727,13 @@ fn build_model() -> Model {
         let sum: f64 = raw.iter().sum();
         for (g, x) in regs.iter().zip(raw) {
             acc += weight * x / sum;
-            regencies.push((
-                g.code.clone(),
-                short_name(&g.name).to_string(),
-                g.kind == "kota",
-            ));
+            regencies.push((g.code.clone(), short_name(&g.name).to_string(), g.kind == "kota"));
             regency_cum.push(acc);
         }
     }
     let mut districts: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for d in r.districts.values() {
-        districts
-            .entry(d.regency_code.clone())
-            .or_default()
-            .push((d.code.clone(), d.name.clone()));
+        districts.entry(d.regency_code.clone()).or_default().push((d.code.clone(), d.name.clone()));
     }
     for v in districts.values_mut() {
         v.sort();
@@ -1109,19 +744,11 @@ fn build_model() -> Model {
         acc += l.weight;
         lines_cum.push(acc);
     }
-    Model {
-        regencies,
-        regency_cum,
-        districts,
-        lines_cum,
-    }
+    Model { regencies, regency_cum, districts, lines_cum }
 }
 
 fn short_name(n: &str) -> &str {
-    n.strip_prefix("Kabupaten ")
-        .or_else(|| n.strip_prefix("Kota "))
-        .or_else(|| n.strip_prefix("Kab. "))
-        .unwrap_or(n)
+    n.strip_prefix("Kabupaten ").or_else(|| n.strip_prefix("Kota ")).or_else(|| n.strip_prefix("Kab. ")).unwrap_or(n)
 }
 
 fn pick_cum(cum: &[f64], rng: &mut ChaCha8Rng) -> usize {
@@ -1204,12 +831,7 @@ pub struct Generator {
 impl Generator {
     pub fn new(cfg: GeneratorConfig) -> Self {
         let (starts, _) = cohorts(&cfg);
-        Self {
-            cfg,
-            starts,
-            next_index: 0,
-            pending: Vec::new(),
-        }
+        Self { cfg, starts, next_index: 0, pending: Vec::new() }
     }
 
     /// The rows of enterprise `index`.
@@ -1217,10 +839,7 @@ impl Generator {
         let m = model();
         let cfg = &self.cfg;
         let first_year = cfg.first_year();
-        let cohort = self
-            .starts
-            .partition_point(|s| *s <= index)
-            .saturating_sub(1);
+        let cohort = self.starts.partition_point(|s| *s <= index).saturating_sub(1);
         let entry_year = first_year + cohort as i32;
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         rng.set_stream(index + 1);
@@ -1230,19 +849,11 @@ impl Generator {
         let line = &LINES[pick_cum(&m.lines_cum, &mut rng)];
         let female = rng.gen_bool(0.55);
         let (first, owner) = if province == "51" {
-            let pre = if female {
-                pick(BALI_FEMALE, &mut rng)
-            } else {
-                pick(BALI_MALE, &mut rng)
-            };
+            let pre = if female { pick(BALI_FEMALE, &mut rng) } else { pick(BALI_MALE, &mut rng) };
             let n = *pick(BALI_NAMES, &mut rng);
             (n, format!("{pre} {n}"))
         } else {
-            let f = if female {
-                *pick(FEMALE, &mut rng)
-            } else {
-                *pick(MALE, &mut rng)
-            };
+            let f = if female { *pick(FEMALE, &mut rng) } else { *pick(MALE, &mut rng) };
             if rng.gen_bool(0.8) {
                 (f, format!("{f} {}", pick(SURNAMES, &mut rng)))
             } else {
@@ -1271,11 +882,7 @@ impl Generator {
             5..=19 => 0.05,
             _ => 0.25,
         };
-        let export_share = if rng.gen_bool(export_p) {
-            rng.gen_range(0.05..0.6)
-        } else {
-            0.0
-        };
+        let export_share = if rng.gen_bool(export_p) { rng.gen_range(0.05..0.6) } else { 0.0 };
         let cents_export = rng.gen_bool(0.3);
 
         let name = if workers0 >= 20 && rng.gen_bool(0.6) {
@@ -1284,11 +891,7 @@ impl Generator {
             let brand = *pick(line.brands, &mut rng);
             match rng.gen_range(0..100) {
                 0..=34 => {
-                    let hon = if female {
-                        pick(HON_F, &mut rng)
-                    } else {
-                        pick(HON_M, &mut rng)
-                    };
+                    let hon = if female { pick(HON_F, &mut rng) } else { pick(HON_M, &mut rng) };
                     format!("{brand} {hon} {first}")
                 }
                 35..=59 => format!("UD {} {}", pick(WORD1, &mut rng), pick(WORD2, &mut rng)),
@@ -1301,19 +904,14 @@ impl Generator {
         let mut kbli = line.kbli.to_string();
         if rng.gen_bool(0.1) {
             let div = &line.kbli[..2];
-            let others: Vec<&Line> = LINES
-                .iter()
-                .filter(|l| &l.kbli[..2] == div && l.kbli != line.kbli)
-                .collect();
+            let others: Vec<&Line> = LINES.iter().filter(|l| &l.kbli[..2] == div && l.kbli != line.kbli).collect();
             if !others.is_empty() {
                 kbli = format!("{kbli}, {}", pick(&others, &mut rng).kbli);
             }
         }
         let n_products = rng.gen_range(1..=line.products.len().min(3));
         let start = rng.gen_range(0..line.products.len());
-        let products: Vec<&str> = (0..n_products)
-            .map(|i| line.products[(start + i) % line.products.len()])
-            .collect();
+        let products: Vec<&str> = (0..n_products).map(|i| line.products[(start + i) % line.products.len()]).collect();
         let commodities = if line.commodities.is_empty() || rng.gen_bool(0.4) {
             String::new()
         } else {
@@ -1329,12 +927,7 @@ impl Generator {
         let mut address = if *is_city || rng.gen_bool(0.5) {
             format!("Jl. {} No. {n}", pick(STREETS, &mut rng))
         } else {
-            format!(
-                "Dusun {} RT {:03}/RW {:03}",
-                pick(DUSUN, &mut rng),
-                rng.gen_range(1..20),
-                rng.gen_range(1..10)
-            )
+            format!("Dusun {} RT {:03}/RW {:03}", pick(DUSUN, &mut rng), rng.gen_range(1..20), rng.gen_range(1..10))
         };
         if let Some((_, dname)) = &district {
             address.push_str(&format!(", Kec. {dname}"));
@@ -1353,26 +946,14 @@ impl Generator {
         };
         let email_p = if workers0 >= 5 { 0.6 } else { 0.25 };
         let email = if rng.gen_bool(email_p) {
-            let base: String = if rng.gen_bool(0.5) {
-                owner.clone()
-            } else {
-                name.clone()
-            };
-            let slug: String = base
-                .to_lowercase()
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .collect();
+            let base: String = if rng.gen_bool(0.5) { owner.clone() } else { name.clone() };
+            let slug: String = base.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             format!("{slug}{}@{}", rng.gen_range(1..100), pick(MAIL, &mut rng))
         } else {
             String::new()
         };
         let founded = if rng.gen_bool(0.9) {
-            let age = if cohort == 0 {
-                (normal(&mut rng) * 0.8 + 2.0).exp() as i32
-            } else {
-                rng.gen_range(0..3)
-            };
+            let age = if cohort == 0 { (normal(&mut rng) * 0.8 + 2.0).exp() as i32 } else { rng.gen_range(0..3) };
             Some((entry_year - age).max(1960))
         } else {
             None
@@ -1407,8 +988,7 @@ impl Generator {
             } else {
                 0
             };
-            let capacity =
-                has_capacity.then(|| ((prod as f64 / line.unit_price as f64) * 1.3).round() as i64);
+            let capacity = has_capacity.then(|| ((prod as f64 / line.unit_price as f64) * 1.3).round() as i64);
             rows.push(GenRow {
                 nib: nib_of(index, cfg.seed),
                 name: name.clone(),
@@ -1426,11 +1006,7 @@ impl Generator {
                 production: prod,
                 export_cents,
                 capacity,
-                capacity_unit: if has_capacity {
-                    line.unit.to_string()
-                } else {
-                    String::new()
-                },
+                capacity_unit: if has_capacity { line.unit.to_string() } else { String::new() },
                 phone: phone.clone(),
                 email: email.clone(),
             });
@@ -1458,12 +1034,7 @@ impl Iterator for Generator {
 
 /// Writes generated rows to any sheet writer, returning the row count.
 pub fn write_rows(cfg: &GeneratorConfig, w: &mut dyn SheetWriter) -> io::Result<u64> {
-    w.write_row(
-        &GENERATED_COLUMNS
-            .iter()
-            .map(|c| Cell::Text(c))
-            .collect::<Vec<_>>(),
-    )?;
+    w.write_row(&GENERATED_COLUMNS.iter().map(|c| Cell::Text(c)).collect::<Vec<_>>())?;
     let mut n = 0;
     for r in Generator::new(cfg.clone()) {
         n += 1;
@@ -1485,10 +1056,7 @@ pub fn write_xlsx(cfg: &GeneratorConfig, path: &Path) -> io::Result<u64> {
     let mut w = crate::writer::XlsxWriter::create(path, "IKM")?;
     let n = write_rows(cfg, &mut w)?;
     if n > XLSX_MAX_DATA_ROWS {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "too many rows for XLSX; use CSV",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "too many rows for XLSX; use CSV"));
     }
     Box::new(w).finish()?;
     Ok(n)
@@ -1523,17 +1091,9 @@ mod tests {
     fn every_line_code_is_in_the_catalogue() {
         let r = shipped_reference();
         for l in LINES {
-            assert!(
-                r.kbli.get(l.kbli).is_some_and(|k| k.level == "kelompok"),
-                "{}",
-                l.kbli
-            );
+            assert!(r.kbli.get(l.kbli).is_some_and(|k| k.level == "kelompok"), "{}", l.kbli);
         }
-        let food: f64 = LINES
-            .iter()
-            .filter(|l| l.kbli.starts_with("10"))
-            .map(|l| l.weight)
-            .sum();
+        let food: f64 = LINES.iter().filter(|l| l.kbli.starts_with("10")).map(|l| l.weight).sum();
         let all: f64 = LINES.iter().map(|l| l.weight).sum();
         assert!((0.37..0.42).contains(&(food / all)), "{}", food / all);
     }
@@ -1543,10 +1103,7 @@ mod tests {
         let w = province_weights();
         assert_eq!(w.len(), 38);
         let total: f64 = w.values().sum();
-        let java: f64 = ["31", "32", "33", "34", "35", "36"]
-            .iter()
-            .map(|p| w[*p])
-            .sum();
+        let java: f64 = ["31", "32", "33", "34", "35", "36"].iter().map(|p| w[*p]).sum();
         assert!((java / total - 0.62).abs() < 0.01, "{}", java / total);
     }
 
@@ -1557,12 +1114,7 @@ mod tests {
         let b: Vec<GenRow> = Generator::new(cfg.clone()).collect();
         assert_eq!(a, b);
         let r = shipped_reference();
-        let map = crate::columns::HeaderMap::new(
-            &GENERATED_COLUMNS
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-        );
+        let map = crate::columns::HeaderMap::new(&GENERATED_COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         for (i, g) in a.iter().enumerate() {
             let raw = g.to_raw(i as u64 + 2);
             let v = crate::rows::validate_row(&map, &raw, r, 2026);

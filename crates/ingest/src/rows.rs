@@ -49,10 +49,7 @@ pub fn drafts(map: &HeaderMap, raw: &RawRow) -> (EnterpriseDraft, FiguresDraft) 
 }
 
 fn column_rank(field: &str) -> usize {
-    CANONICAL
-        .iter()
-        .position(|c| *c == field)
-        .unwrap_or(usize::MAX)
+    CANONICAL.iter().position(|c| *c == field).unwrap_or(usize::MAX)
 }
 
 /// Validates one row; on failure, every field error in column order.
@@ -66,11 +63,7 @@ pub fn validate_row(
     let profile = e.validate(reference, this_year);
     let figures = f.validate(this_year);
     match (profile, figures) {
-        (Ok(profile), Ok(figures)) => Ok(ValidRow {
-            row: raw.row,
-            profile,
-            figures,
-        }),
+        (Ok(profile), Ok(figures)) => Ok(ValidRow { row: raw.row, profile, figures }),
         (p, f) => {
             let mut errs: Vec<FieldError> = Vec::new();
             if let Err(e) = p {
@@ -96,10 +89,7 @@ mod tests {
     }
 
     fn row(cells: &str) -> RawRow {
-        RawRow {
-            row: 7,
-            cells: cells.split(';').map(str::to_string).collect(),
-        }
+        RawRow { row: 7, cells: cells.split(';').map(str::to_string).collect() }
     }
 
     #[test]
@@ -118,28 +108,13 @@ mod tests {
         let r = row("123;;Sri;;64.99;10391;;2015;2031;-1;1.250.000;;;;bad@");
         let e = validate_row(&map(), &r, shipped_reference(), 2026).unwrap_err();
         let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "nib",
-                "nama_usaha",
-                "kode_wilayah",
-                "tahun_data",
-                "tenaga_kerja",
-                "email"
-            ]
-        );
+        assert_eq!(fields, ["nib", "nama_usaha", "kode_wilayah", "tahun_data", "tenaga_kerja", "email"]);
     }
 
     #[test]
     fn missing_cells_are_blank() {
-        let r = RawRow {
-            row: 3,
-            cells: vec!["1234567890123".into()],
-        };
+        let r = RawRow { row: 3, cells: vec!["1234567890123".into()] };
         let e = validate_row(&map(), &r, shipped_reference(), 2026).unwrap_err();
-        assert!(e
-            .iter()
-            .any(|e| e.field == "nama_usaha" && e.code == "required"));
+        assert!(e.iter().any(|e| e.field == "nama_usaha" && e.code == "required"));
     }
 }

@@ -55,10 +55,7 @@ impl<W: Write> CsvWriter<W> {
             // A failure here shows again on the first row write.
             let _ = out.write_all("\u{feff}".as_bytes());
         }
-        let inner = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_writer(out);
+        let inner = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(out);
         Self { inner, rows: 0 }
     }
 }
@@ -69,9 +66,7 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 impl<W: Write> SheetWriter for CsvWriter<W> {
     fn write_row(&mut self, cells: &[Cell<'_>]) -> io::Result<()> {
-        self.inner
-            .write_record(cells.iter().map(|c| c.render()))
-            .map_err(csv_err)?;
+        self.inner.write_record(cells.iter().map(|c| c.render())).map_err(csv_err)?;
         self.rows += 1;
         Ok(())
     }
@@ -102,17 +97,11 @@ fn xlsx_err(e: XlsxError) -> io::Error {
 impl XlsxWriter {
     pub fn create(path: &Path, sheet_name: &str) -> io::Result<Self> {
         let mut workbook = Workbook::new();
-        let ws = workbook
-            .add_worksheet_with_constant_memory()
-            .map_err(xlsx_err)?;
+        let ws = workbook.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
         ws.set_name(sheet_name).map_err(xlsx_err)?;
         // Fail early when the destination cannot be written.
         std::fs::File::create(path)?;
-        Ok(Self {
-            workbook,
-            path: path.to_path_buf(),
-            row: 0,
-        })
+        Ok(Self { workbook, path: path.to_path_buf(), row: 0 })
     }
 }
 
@@ -133,12 +122,10 @@ impl SheetWriter for XlsxWriter {
                     ws.write_string(self.row, col, *s).map_err(xlsx_err)?;
                 }
                 Cell::Int(v) => {
-                    ws.write_number(self.row, col, *v as f64)
-                        .map_err(xlsx_err)?;
+                    ws.write_number(self.row, col, *v as f64).map_err(xlsx_err)?;
                 }
                 Cell::Cents(c) => {
-                    ws.write_number(self.row, col, *c as f64 / 100.0)
-                        .map_err(xlsx_err)?;
+                    ws.write_number(self.row, col, *c as f64 / 100.0).map_err(xlsx_err)?;
                 }
                 Cell::Empty => {}
             }

@@ -111,17 +111,8 @@ fn is_blank(line: &[u8]) -> bool {
 impl CsvRows {
     /// Reads the header; returns the row stream and the header cells.
     pub fn new<R: Read + Send + 'static>(source: R) -> Result<(CsvRows, Vec<String>), ReadError> {
-        let io = |source| ReadError::Io {
-            path: "input".into(),
-            source,
-        };
-        let lf = LfOnly {
-            inner: Box::new(source),
-            tmp: Vec::new(),
-            pending_cr: false,
-            last: 0,
-            done: false,
-        };
+        let io = |source| ReadError::Io { path: "input".into(), source };
+        let lf = LfOnly { inner: Box::new(source), tmp: Vec::new(), pending_cr: false, last: 0, done: false };
         let mut buf = BufReader::with_capacity(1 << 16, Box::new(lf) as Source);
         let bom = {
             let head = buf.fill_buf().map_err(io)?;
@@ -150,15 +141,8 @@ impl CsvRows {
             .flexible(true)
             .buffer_capacity(1 << 16)
             .from_reader(Cursor::new(first).chain(buf));
-        let mut rows = CsvRows {
-            rdr,
-            rec: csv::ByteRecord::new(),
-            delimiter,
-            bom,
-            lead,
-            embedded: 0,
-            bytes: Arc::default(),
-        };
+        let mut rows =
+            CsvRows { rdr, rec: csv::ByteRecord::new(), delimiter, bom, lead, embedded: 0, bytes: Arc::default() };
         let (header, issue) = match rows.next_row() {
             Some(Ok((r, issue))) => (r, issue),
             Some(Err(e)) => return Err(e),
@@ -190,22 +174,14 @@ impl CsvRows {
                 Ok(false) => return None,
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    return Some(Err(ReadError::Csv {
-                        line,
-                        message: e.to_string(),
-                    }));
+                    return Some(Err(ReadError::Csv { line, message: e.to_string() }));
                 }
                 Ok(true) => {}
             }
             // Every record ends with one consumed LF, so the reader's line
             // is one past the record's last line.
-            self.bytes
-                .store(self.rdr.position().byte(), Ordering::Relaxed);
-            let inside: u64 = self
-                .rec
-                .iter()
-                .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
-                .sum();
+            self.bytes.store(self.rdr.position().byte(), Ordering::Relaxed);
+            let inside: u64 = self.rec.iter().map(|f| f.iter().filter(|b| **b == b'\n').count() as u64).sum();
             let start_line = self.rdr.position().line() - 1 - inside;
             let row = start_line + self.lead - self.embedded;
             self.embedded += inside;
@@ -245,18 +221,12 @@ mod tests {
 
     #[test]
     fn sniffs_semicolon_and_strips_bom_with_crlf() {
-        let (h, rows) = read(b"\xEF\xBB\xBFnib;nama_usaha;nilai_investasi\r\n1234567890123;Tempe Bu Sri;\"1.250.000,50\"\r\n");
+        let (h, rows) =
+            read(b"\xEF\xBB\xBFnib;nama_usaha;nilai_investasi\r\n1234567890123;Tempe Bu Sri;\"1.250.000,50\"\r\n");
         assert_eq!(h, ["nib", "nama_usaha", "nilai_investasi"]);
         assert_eq!(
             rows,
-            [RawRow {
-                row: 2,
-                cells: vec![
-                    "1234567890123".into(),
-                    "Tempe Bu Sri".into(),
-                    "1.250.000,50".into()
-                ]
-            }]
+            [RawRow { row: 2, cells: vec!["1234567890123".into(), "Tempe Bu Sri".into(), "1.250.000,50".into()] }]
         );
     }
 
@@ -290,10 +260,7 @@ mod tests {
         let (h, rows) = read(b"\n\na,b\n1,2\n");
         assert_eq!(h, ["a", "b"]);
         assert_eq!(rows[0].row, 4);
-        assert!(matches!(
-            CsvRows::new(Cursor::new(b"\n\n".to_vec())),
-            Err(ReadError::NoHeader)
-        ));
+        assert!(matches!(CsvRows::new(Cursor::new(b"\n\n".to_vec())), Err(ReadError::NoHeader)));
     }
 
     #[test]

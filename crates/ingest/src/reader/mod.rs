@@ -37,12 +37,7 @@ pub enum Format {
 impl Format {
     /// `.xlsx`/`.xlsm` → XLSX; anything else → CSV.
     pub fn from_path(path: &Path) -> Format {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("xlsx" | "xlsm") => Format::Xlsx,
             _ => Format::Csv,
         }
@@ -59,10 +54,7 @@ impl Format {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("the file has no header row")]
     NoHeader,
     #[error("the header row is not valid UTF-8")]
@@ -109,10 +101,7 @@ impl SheetReader {
     /// Opens `path` (format by extension, or by content: a ZIP signature
     /// means XLSX). `sheet` picks an XLSX sheet by name; the first otherwise.
     pub fn open(path: &Path, sheet: Option<&str>) -> Result<SheetReader, ReadError> {
-        let io = |source| ReadError::Io {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| ReadError::Io { path: path.display().to_string(), source };
         let mut format = Format::from_path(path);
         if format == Format::Csv {
             use std::io::Read;
@@ -127,31 +116,13 @@ impl SheetReader {
             Format::Csv => {
                 let file = std::fs::File::open(path).map_err(io)?;
                 let (rows, headers) = CsvRows::new(file)?;
-                let layout = SourceLayout {
-                    format,
-                    delimiter: rows.delimiter(),
-                    bom: rows.had_bom(),
-                    sheet: None,
-                };
-                Ok(SheetReader {
-                    headers,
-                    layout,
-                    inner: Inner::Csv(Box::new(rows)),
-                })
+                let layout = SourceLayout { format, delimiter: rows.delimiter(), bom: rows.had_bom(), sheet: None };
+                Ok(SheetReader { headers, layout, inner: Inner::Csv(Box::new(rows)) })
             }
             Format::Xlsx => {
                 let (rows, headers, sheet) = XlsxRows::open(path, sheet)?;
-                let layout = SourceLayout {
-                    format,
-                    delimiter: b',',
-                    bom: false,
-                    sheet: Some(sheet),
-                };
-                Ok(SheetReader {
-                    headers,
-                    layout,
-                    inner: Inner::Xlsx(rows),
-                })
+                let layout = SourceLayout { format, delimiter: b',', bom: false, sheet: Some(sheet) };
+                Ok(SheetReader { headers, layout, inner: Inner::Xlsx(rows) })
             }
         }
     }
@@ -166,9 +137,7 @@ impl SheetReader {
         match &self.inner {
             Inner::Csv(r) => {
                 let c = r.byte_counter();
-                Some(Box::new(move || {
-                    c.load(std::sync::atomic::Ordering::Relaxed)
-                }))
+                Some(Box::new(move || c.load(std::sync::atomic::Ordering::Relaxed)))
             }
             Inner::Xlsx(_) => None,
         }

@@ -31,11 +31,7 @@ pub fn render_float(f: f64) -> String {
 }
 
 fn excel_serial_to_iso(serial: f64, is_1904: bool) -> String {
-    let base = if is_1904 {
-        time::macros::date!(1904 - 01 - 01)
-    } else {
-        time::macros::date!(1899 - 12 - 30)
-    };
+    let base = if is_1904 { time::macros::date!(1904 - 01 - 01) } else { time::macros::date!(1899 - 12 - 30) };
     let days = serial.floor() as i64;
     let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
     let Some(date) = base.checked_add(time::Duration::days(days)) else {
@@ -71,15 +67,9 @@ fn render(v: &DataRef<'_>) -> String {
 impl XlsxRows {
     /// Opens the workbook, reads the header on the calling thread's behalf
     /// and streams the rest. Returns the rows, the header and the sheet name.
-    pub fn open(
-        path: &Path,
-        sheet: Option<&str>,
-    ) -> Result<(XlsxRows, Vec<String>, String), ReadError> {
+    pub fn open(path: &Path, sheet: Option<&str>) -> Result<(XlsxRows, Vec<String>, String), ReadError> {
         let mut wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| match e {
-            calamine::XlsxError::Io(source) => ReadError::Io {
-                path: path.display().to_string(),
-                source,
-            },
+            calamine::XlsxError::Io(source) => ReadError::Io { path: path.display().to_string(), source },
             other => ReadError::Xlsx(other.to_string()),
         })?;
         let names = wb.sheet_names();
@@ -118,16 +108,11 @@ impl XlsxRows {
                             let row = r as u64 + 1;
                             if cur.as_ref().is_some_and(|x| x.row != row) {
                                 flush(cur.take().expect("checked"), &mut chunk);
-                                if chunk.len() >= CHUNK
-                                    && tx.send(Ok(std::mem::take(&mut chunk))).is_err()
-                                {
+                                if chunk.len() >= CHUNK && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
                                     return;
                                 }
                             }
-                            let x = cur.get_or_insert_with(|| RawRow {
-                                row,
-                                cells: Vec::new(),
-                            });
+                            let x = cur.get_or_insert_with(|| RawRow { row, cells: Vec::new() });
                             let col = col as usize;
                             let text = render(c.get_value());
                             if col >= x.cells.len() {
@@ -152,15 +137,8 @@ impl XlsxRows {
                     let _ = tx.send(Ok(chunk));
                 }
             })
-            .map_err(|e| ReadError::Io {
-                path: path.display().to_string(),
-                source: e,
-            })?;
-        let mut rows = XlsxRows {
-            rx,
-            chunk: Vec::new().into_iter(),
-            done: false,
-        };
+            .map_err(|e| ReadError::Io { path: path.display().to_string(), source: e })?;
+        let mut rows = XlsxRows { rx, chunk: Vec::new().into_iter(), done: false };
         let header = match rows.next() {
             Some(Ok(h)) => h,
             Some(Err(e)) => return Err(e),
