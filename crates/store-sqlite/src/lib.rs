@@ -15,6 +15,7 @@ mod import;
 mod list;
 mod migrate;
 mod registry;
+pub mod transfer;
 
 use async_trait::async_trait;
 use naikkelas_core::audit::{AuditEntry, AuditRecord};

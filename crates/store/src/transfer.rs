@@ -260,6 +260,19 @@ pub fn canonical_line(t: &Table, row: &Row) -> Result<String> {
     Ok(serde_json::to_string(&values).expect("JSON values serialise"))
 }
 
+/// The canonical form of a stored timestamp: parsed as RFC 3339, cut to
+/// whole microseconds (PostgreSQL's precision) and printed as
+/// [`crate::rfc3339`] prints it. `None` if the text is not RFC 3339.
+pub fn canonical_timestamp(text: &str) -> Option<String> {
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(crate::rfc3339(truncate_to_micros(t)))
+}
+
+/// `t` without its sub-microsecond part.
+pub fn truncate_to_micros(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).expect("a smaller nanosecond is valid")
+}
+
 /// Refuses a row whose keys are not exactly the table's canonical columns.
 pub fn check_columns(t: &Table, row: &Row) -> Result<()> {
     if row.len() != t.columns.len() || t.columns.iter().any(|(c, _)| !row.contains_key(*c)) {
@@ -397,4 +410,36 @@ pub async fn copy_installation(
         }
     }
     Ok(theirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_cut_to_microseconds() {
+        assert_eq!(canonical_timestamp("2024-05-06T07:08:09.123456789Z").unwrap(), "2024-05-06T07:08:09.123456Z");
+        assert_eq!(canonical_timestamp("2024-05-06T15:08:09+08:00").unwrap(), "2024-05-06T07:08:09Z");
+        assert!(canonical_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn tables_are_consistent() {
+        for t in TABLES {
+            for k in t.key {
+                assert!(t.kind(k).is_some(), "{}: key {k} is not a column", t.name);
+            }
+            assert_eq!(table(t.name).map(|x| x.name), Some(t.name));
+        }
+        assert!(table("provinces").unwrap().is_reference());
+        assert!(!table("users").unwrap().is_reference());
+        let t = table("provinces").unwrap();
+        let mut row = Row::new();
+        row.insert("code".into(), "64".into());
+        row.insert("name".into(), "Kalimantan Timur".into());
+        assert_eq!(canonical_line(t, &row).unwrap(), r#"["64","Kalimantan Timur"]"#);
+        check_columns(t, &row).unwrap();
+        row.remove("name");
+        assert!(check_columns(t, &row).is_err());
+    }
 }
