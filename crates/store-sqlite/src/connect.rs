@@ -34,6 +34,31 @@ pub(crate) async fn pool(path: &str) -> Result<SqlitePool, StoreError> {
         .map_err(connect_err)
 }
 
+/// The connection of the bulk import path ([`crate::import`]): the same
+/// file and settings as the pool's, for `rusqlite` instead of sqlx. It takes
+/// the write lock like any pooled writer (`BEGIN IMMEDIATE`, waiting on the
+/// busy timeout), so it needs no coordination with the pool.
+pub(crate) fn bulk(path: &str) -> Result<rusqlite::Connection, StoreError> {
+    let connect_err =
+        |e: rusqlite::Error| StoreError::Connect { url: format!("sqlite://{path}"), reason: e.to_string() };
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+        | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(connect_err)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(connect_err)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)).map_err(connect_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Connect { url: format!("sqlite://{path}"), reason: format!("journal mode {mode}") });
+    }
+    for (pragma, value) in
+        [("synchronous", "normal"), ("foreign_keys", "on"), ("temp_store", "memory"), ("cache_size", "-65536")]
+    {
+        conn.pragma_update(None, pragma, value).map_err(connect_err)?;
+    }
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
 /// A database file in the temporary directory that disappears with the
 /// store: tests get isolation without `:memory:`, whose every pooled
 /// connection would see a different empty database.

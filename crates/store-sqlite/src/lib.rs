@@ -34,6 +34,12 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The file, for the bulk connection.
+    path: std::sync::Arc<str>,
+    /// The `rusqlite` connection of the import path, opened on first use and
+    /// kept for its cached statements. Declared before `_temp` so that it
+    /// closes before the temporary file is removed.
+    bulk: std::sync::Arc<std::sync::Mutex<Option<rusqlite::Connection>>>,
     /// Keeps a throw-away test database alive as long as any clone.
     _temp: Option<std::sync::Arc<connect::TempFile>>,
 }
@@ -48,7 +54,7 @@ impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`. Call
     /// [`Store::migrate`] before use.
     pub async fn open(path: &str) -> Result<SqliteStore> {
-        Ok(SqliteStore { pool: connect::pool(path).await?, _temp: None })
+        Ok(SqliteStore { pool: connect::pool(path).await?, path: path.into(), bulk: Default::default(), _temp: None })
     }
 
     /// A new, empty database in a temporary file that is removed when the
@@ -56,7 +62,12 @@ impl SqliteStore {
     pub async fn open_temporary() -> Result<SqliteStore> {
         let file = connect::TempFile::new();
         let path = file.0.to_string_lossy().into_owned();
-        Ok(SqliteStore { pool: connect::pool(&path).await?, _temp: Some(std::sync::Arc::new(file)) })
+        Ok(SqliteStore {
+            pool: connect::pool(&path).await?,
+            path: path.into(),
+            bulk: Default::default(),
+            _temp: Some(std::sync::Arc::new(file)),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -67,6 +78,17 @@ impl SqliteStore {
     /// never deadlock upgrading read locks (SQLITE_BUSY without waiting).
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.db()
+    }
+}
+
+/// Runs blocking database work from async code: on a multi-threaded runtime
+/// the worker hands its other tasks over first; elsewhere (a current-thread
+/// runtime, as in tests) it simply runs. Borrowed arguments need no copy,
+/// and the work cannot be abandoned halfway by a dropped future.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
@@ -180,10 +202,14 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.write().await?;
-        let out = import::import(&mut tx, rows, audit).await?;
-        tx.commit().await.db()?;
-        Ok(out)
+        blocking(|| {
+            let mut bulk = self.bulk.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let conn = match &mut *bulk {
+                Some(conn) => conn,
+                empty => empty.insert(connect::bulk(&self.path)?),
+            };
+            import::import(conn, rows, audit)
+        })
     }
 
     async fn export_page(
