@@ -10,6 +10,7 @@ pub mod api;
 pub mod assets;
 pub mod csrf;
 pub mod error;
+pub mod jobs;
 pub mod lang;
 pub mod metrics;
 pub mod router;

@@ -19,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(ui::login::switch_lang))
         .route("/enterprises", get(ui::enterprises::list).post(ui::enterprises::create))
         .route("/enterprises/new", get(ui::enterprises::new_form))
+        .route("/enterprises/export.{ext}", get(ui::enterprises::export))
         .route("/enterprises/{nib}", get(ui::enterprises::show))
         .route("/enterprises/{nib}/edit", get(ui::enterprises::edit_form).post(ui::enterprises::update))
         .route("/enterprises/{nib}/delete", post(ui::enterprises::delete))
@@ -27,6 +28,10 @@ pub fn router(state: AppState) -> Router {
         .route("/enterprises/{nib}/figures/{year}/correct", post(ui::figures::correct))
         .route("/enterprises/{nib}/permits", post(ui::figures::add_permit))
         .route("/enterprises/{nib}/permits/{id}/delete", post(ui::figures::remove_permit))
+        .route("/imports", post(ui::imports::upload))
+        .route("/imports/new", get(ui::imports::new_form))
+        .route("/imports/{id}", get(ui::imports::show))
+        .route("/imports/{id}/errors", get(ui::imports::errors_file))
         .route("/api/docs", get(ui::home::api_docs));
     Router::new()
         .merge(pages)

@@ -30,6 +30,7 @@ pub struct AppState {
     pub login_limiter: Arc<RateLimiter>,
     pub config: Arc<WebConfig>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub jobs: crate::jobs::Jobs,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
             login_limiter: Arc::new(limiter),
             config: Arc::new(config),
             metrics: crate::metrics::install(),
+            jobs: crate::jobs::Jobs::default(),
         }
     }
 }

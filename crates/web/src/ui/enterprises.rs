@@ -103,9 +103,30 @@ pub async fn list(
             year => facets.year.iter().map(|(y, n)| minijinja::context! { value => y.to_string(), label => y.to_string(), count => n }).collect::<Vec<_>>(),
         },
         can_register => matches!(s.actor.role, naikkelas_core::Role::Admin | naikkelas_core::Role::Officer),
+        provinces => r.provinces.values().map(|p| minijinja::context! { code => p.code.clone(), name => p.name.clone() }).collect::<Vec<_>>(),
+        regencies => regency_options(r, &f, &s.actor),
         export_query => query_without(&raw, &["cursor", "limit"]),
     };
     Ok(render(&st, "enterprises/list.html", lang, base(Some(&s), "/enterprises"), ctx).into_response())
+}
+
+/// Regencies offered in the filter: those of the chosen province, or of the
+/// officer's own province.
+fn regency_options(r: &Reference, f: &ListFilters, actor: &naikkelas_core::Actor) -> Vec<Value> {
+    let province = f
+        .province
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| p.len() == 2)
+        .map(str::to_string)
+        .or_else(|| actor.region.as_ref().map(|r| r.province().to_string()));
+    match province {
+        Some(p) => r
+            .regencies_of(&p)
+            .map(|g| minijinja::context! { code => g.code.clone(), name => g.name.clone() })
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 fn filter_echo(f: &ListFilters) -> HashMap<&'static str, String> {
@@ -358,4 +379,30 @@ pub async fn delete(
     check_csrf(&s, &f, lang)?;
     st.svc.delete_enterprise(&s.actor, &nib).await.page(lang)?;
     Ok(Redirect::to("/enterprises?deleted=1").into_response())
+}
+
+/// CSV or XLSX of what the list shows (same filters, same scope), in the
+/// import format so it can be edited and imported back.
+pub async fn export(
+    State(st): State<AppState>,
+    UserLang(lang): UserLang,
+    LoggedIn(s): LoggedIn,
+    Path(ext): Path<String>,
+    Query(f): Query<ListFilters>,
+) -> Result<Response, PageError> {
+    use axum::http::header;
+    let format = naikkelas_app::export::ExportFormat::parse(&ext).ok_or_else(|| PageError::new(AppError::NotFound, lang))?;
+    let dir = std::env::temp_dir().join(format!("naikkelas-export-{}", naikkelas_app::auth::random_token()));
+    std::fs::create_dir_all(&dir).map_err(|e| PageError::new(AppError::Internal(e.to_string()), lang))?;
+    let path = dir.join(format!("ikm.{ext}"));
+    let result = st.svc.export_enterprises(&s.actor, &f, format, &path).await;
+    let bytes = result.and_then(|_| std::fs::read(&path).map_err(|e| AppError::Internal(e.to_string())));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = bytes.page(lang)?;
+    let mime = match format {
+        naikkelas_app::export::ExportFormat::Csv => "text/csv; charset=utf-8",
+        naikkelas_app::export::ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
+    let disposition = format!("attachment; filename=\"ikm-{}.{ext}\"", st.svc.now().date());
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }

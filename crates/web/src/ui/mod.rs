@@ -5,6 +5,7 @@
 pub mod enterprises;
 pub mod figures;
 pub mod home;
+pub mod imports;
 pub mod login;
 
 use crate::state::AppState;

@@ -48,6 +48,7 @@ on_both_backends! {
     scope::owner_sees_only_their_enterprise,
     scope::the_public_and_buyers_see_nothing_of_the_registry,
     scope::ministry_reads_everything_but_changes_nothing,
+    scope::exports_respect_the_scope,
     ui::login_sets_a_hardened_session_cookie,
     ui::login_without_csrf_is_refused_and_bad_passwords_say_the_same_thing,
     ui::login_is_rate_limited,
@@ -57,6 +58,7 @@ on_both_backends! {
     ui::officer_registers_and_finds_by_search_in_english_too,
     ui::stored_html_is_rendered_inert_and_headers_are_strict,
     ui::home_offers_demo_logins_and_every_error_page_a_way_back,
+    ui::an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows,
     openapi::openapi_document_matches_its_snapshot,
     openapi::the_docs_page_uses_vendored_assets_only,
 }

@@ -244,3 +244,19 @@ pub async fn ministry_reads_everything_but_changes_nothing(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 }
+
+pub async fn exports_respect_the_scope(app: TestApp) {
+    let (cookie, _) = app.login("petugas.samarinda").await;
+    let csv = app.get_page("/enterprises/export.csv", Some(&cookie)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert!(csv.body.contains(SMD_NIB));
+    assert!(!csv.body.contains(BPN_NIB), "no Balikpapan row in a Samarinda export");
+    let filtered = app.get_page("/enterprises/export.csv?regency=64.71", Some(&cookie)).await;
+    assert!(!filtered.body.contains(BPN_NIB));
+    let xlsx = app.get_page("/enterprises/export.xlsx", Some(&cookie)).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with("PK"), "an XLSX file is a zip");
+    assert_eq!(app.get_page("/enterprises/export.pdf", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get_page("/enterprises/export.csv", None).await.status, StatusCode::SEE_OTHER);
+}

@@ -330,3 +330,50 @@ fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+pub async fn an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows(app: TestApp) {
+    let (cookie, csrf) = app.login("petugas.samarinda").await;
+    assert_eq!(app.get_page("/imports/new", Some(&cookie)).await.status, StatusCode::OK);
+    let csv = "nib;nama_usaha;nama_pemilik;kode_wilayah;kbli;tahun_data;tenaga_kerja;nilai_investasi\r\n\
+6472000000501;Roti Bakar Mahakam;Budi;64.72;10710;2024;4;Rp 40.000.000\r\n\
+6471000000502;Roti Seberang;Siti;64.71;10710;2024;3;Rp 10.000.000\r\n\
+64720000005;Salah NIB;Ani;64.72;10710;2024;2;Rp 5.000.000\r\n";
+    let boundary = "XnaikkelasX";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ikm.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/imports")
+        .header("host", "localhost")
+        .header("cookie", &cookie)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let job = res.headers["location"].to_str().unwrap().to_string();
+    let mut page = app.get_page(&job, Some(&cookie)).await;
+    for _ in 0..100 {
+        if !page.body.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        page = app.get_page(&job, Some(&cookie)).await;
+    }
+    assert!(page.body.contains("Selesai"), "{}", page.body);
+    assert!(page.body.contains("di luar wilayah kerja Anda"), "scope reason shown");
+    assert!(page.body.contains("NIB harus 13 digit"));
+    let errors = app.get_page(&format!("{job}/errors"), Some(&cookie)).await;
+    assert_eq!(errors.status, StatusCode::OK);
+    assert!(errors.body.contains("Roti Seberang") && errors.body.contains("Salah NIB") && !errors.body.contains("Roti Bakar"));
+    let j = app.api("GET", "/api/v1/enterprises?q=roti", Some("admin"), None).await.json();
+    assert_eq!(j["total"], 1, "only the good row in scope was written");
+    // Another user cannot see the job.
+    let (other, _) = app.login("admin").await;
+    assert_eq!(app.get_page(&job, Some(&other)).await.status, StatusCode::NOT_FOUND);
+    // Owners cannot import.
+    let (owner, _) = app.login("pemilik").await;
+    assert_eq!(app.get_page("/imports/new", Some(&owner)).await.status, StatusCode::FORBIDDEN);
+}
