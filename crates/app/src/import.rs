@@ -93,6 +93,11 @@ pub struct ImportSummary {
     /// Headers that matched no column (ignored).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_columns: Vec<String>,
+    /// Required columns the header lacks. The file is still processed (its
+    /// rows are rejected for the missing values), as the contract asks for
+    /// a readable file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_columns: Vec<String>,
     /// More rows were rejected than `rejected` lists.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub rejected_truncated: bool,
@@ -110,12 +115,19 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
-    /// Human-readable notes about the file (unknown columns), translated.
+    /// Human-readable notes about the file (unknown and missing columns),
+    /// translated.
     pub fn warnings(&self, lang: Lang) -> Vec<String> {
-        self.unknown_columns
+        let mut w: Vec<String> = self
+            .unknown_columns
             .iter()
             .map(|c| i18n::reason(lang, &FieldError::new("", "column.unknown").with("value", c)))
-            .collect()
+            .collect();
+        if !self.missing_columns.is_empty() {
+            let e = FieldError::new("file", "file.missing_columns").with("value", self.missing_columns.join(", "));
+            w.push(i18n::reason(lang, &e));
+        }
+        w
     }
 }
 
@@ -424,13 +436,11 @@ impl Service {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> AppResult<ImportSummary> {
         let scope = self.import_scope(actor)?;
+        let producer_scope = scope.clone();
         let map = HeaderMap::new(&headers);
-        let missing = map.missing_required();
-        if !missing.is_empty() {
-            return Err(file_error(ReadError::MissingColumns(missing.join(", "))));
-        }
         let mut summary = ImportSummary {
             unknown_columns: map.unknown.clone(),
+            missing_columns: map.missing_required().iter().map(|c| c.to_string()).collect(),
             dry_run: opts.dry_run,
             valid: opts.dry_run.then_some(0),
             ..Default::default()
@@ -441,7 +451,7 @@ impl Service {
         };
         let cfg = ProducerCfg {
             map,
-            scope,
+            scope: producer_scope,
             batch_size: opts.batch_size.max(1),
             keep_cells: errors_file.is_some(),
             track_duplicates,
@@ -493,18 +503,43 @@ impl Service {
             // merge by row number.
             let mut pending: Vec<(u64, Vec<FieldError>, Vec<String>)> =
                 batch.rejections.into_iter().map(|r| (r.row, r.errors, r.cells)).collect();
+            let mut batch_rows = batch.rows;
+            let mut batch_cells = batch.cells;
+            if matches!(scope, Scope::Region(_)) && !batch_rows.is_empty() {
+                // An officer may not take over an enterprise registered
+                // elsewhere by importing its NIB with a code of their region.
+                let (mut rows, mut cells) = (Vec::with_capacity(batch_rows.len()), Vec::new());
+                let mut cells_iter = batch_cells.into_iter();
+                for r in batch_rows {
+                    let c = cells_iter.next();
+                    let existing = self.store().enterprise(&r.profile.nib).await?;
+                    match existing {
+                        Some(e) if !actor.can_edit_enterprise(&e.profile.regency, &e.profile.nib) => {
+                            let err = FieldError::new("kode_wilayah", "scope.outside_region")
+                                .with("value", &e.profile.regency);
+                            pending.push((r.row, vec![err], c.unwrap_or_default()));
+                        }
+                        _ => {
+                            rows.push(r);
+                            cells.extend(c);
+                        }
+                    }
+                }
+                batch_rows = rows;
+                batch_cells = cells;
+            }
             if opts.dry_run {
-                *summary.valid.get_or_insert(0) += batch.rows.len() as u64;
-            } else if !batch.rows.is_empty() {
-                let outcomes = self.store().import_batch(&batch.rows, &audit).await?;
+                *summary.valid.get_or_insert(0) += batch_rows.len() as u64;
+            } else if !batch_rows.is_empty() {
+                let outcomes = self.store().import_batch(&batch_rows, &audit).await?;
                 for (i, o) in outcomes.into_iter().enumerate() {
                     match o {
                         RowOutcome::Inserted => summary.inserted += 1,
                         RowOutcome::Updated => summary.updated += 1,
                         RowOutcome::Unchanged => summary.unchanged += 1,
                         RowOutcome::Rejected(e) => {
-                            let cells = batch.cells.get(i).cloned().unwrap_or_default();
-                            pending.push((batch.rows[i].row, vec![e], cells));
+                            let cells = batch_cells.get(i).cloned().unwrap_or_default();
+                            pending.push((batch_rows[i].row, vec![e], cells));
                         }
                     }
                 }

@@ -275,12 +275,14 @@ async fn an_unreadable_file_is_an_error_but_a_bad_row_is_not() {
     let svc = service(&d).await;
     let missing = svc.import_file(&Actor::system(), &d.join("nope.csv"), &ImportOptions::default(), &no_progress).await;
     assert!(matches!(missing, Err(AppError::Invalid(_))));
+    // Missing required columns: still processed, every row rejected.
     let f = d.join("cols.csv");
     std::fs::write(&f, "nib,nama\n1234567890123,x\n").unwrap();
-    assert!(matches!(
-        svc.import_file(&Actor::system(), &f, &ImportOptions::default(), &no_progress).await,
-        Err(AppError::Invalid(_))
-    ));
+    let s = svc.import_file(&Actor::system(), &f, &ImportOptions::default(), &no_progress).await.unwrap();
+    assert_eq!(s.rejected.len(), 1);
+    assert_eq!(s.rejected[0].row, 2);
+    assert!(s.missing_columns.contains(&"kode_wilayah".to_string()));
+    assert_eq!(s.warnings(Lang::En).len(), 2, "unknown `nama`, missing columns");
 }
 
 #[tokio::test]
@@ -303,6 +305,21 @@ async fn an_officer_imports_only_inside_the_region() {
         s.rejected.iter().filter(|r| r.column.as_deref() == Some("kode_wilayah")).map(|r| r.row).collect();
     assert_eq!(outside, [5]);
     assert!(s.rejected.iter().find(|r| r.row == 5).unwrap().reason.contains("64.02"));
+    // Row 2's enterprise now exists in 64.72; another officer (64.71) may
+    // not take it over by importing it with a 64.71 code.
+    let other = Actor { region: Some(RegionCode::parse("64.71").unwrap()), ..officer.clone() };
+    let f2 = d.join("takeover.csv");
+    std::fs::write(
+        &f2,
+        format!("{HEADER}\n1234567890123,Tempe Bu Sri,Sri Wahyuni,,64.71,10391,tempe,2015,2022,3,750000000,,,,,\n"),
+    )
+    .unwrap();
+    let t = svc.import_file(&other, &f2, &ImportOptions::default(), &no_progress).await.unwrap();
+    assert_eq!(t.inserted + t.updated, 0);
+    assert_eq!(
+        t.rejected.iter().map(|r| (r.row, r.column.as_deref())).collect::<Vec<_>>(),
+        [(2, Some("kode_wilayah"))]
+    );
     let buyer = Actor { role: Role::Buyer, ..officer.clone() };
     assert!(matches!(
         svc.import_file(&buyer, &f, &ImportOptions::default(), &no_progress).await,
