@@ -145,7 +145,8 @@ impl Service {
             return Err(e.into());
         }
         let password_hash = hash_password(d.password.clone()).await?;
-        let display_name = if d.display_name.trim().is_empty() { username.clone() } else { d.display_name.trim().to_string() };
+        let display_name =
+            if d.display_name.trim().is_empty() { username.clone() } else { d.display_name.trim().to_string() };
         let u = NewUser { username, display_name, password_hash, role: role.expect("checked"), region, enterprise };
         Ok(self.store().create_user(&u, &self.audit_ctx(actor)).await?)
     }
@@ -196,9 +197,11 @@ impl Service {
         if !actor.can_manage_users() && actor.username != username {
             return Err(AppError::Forbidden);
         }
-        let u = self.store().user_by_username(username).await?.ok_or_else(|| {
-            AppError::field(FieldError::new("username", "user.unknown").with("value", username))
-        })?;
+        let u = self
+            .store()
+            .user_by_username(username)
+            .await?
+            .ok_or_else(|| AppError::field(FieldError::new("username", "user.unknown").with("value", username)))?;
         let token = format!("nk_{}", random_token());
         let t = NewApiToken { user_id: u.id, name: name.to_string(), token_hash: sha256_hex(&token) };
         self.store().create_api_token(&t, &self.audit_ctx(actor)).await?;

@@ -18,8 +18,18 @@ pub struct DemoAccount {
 /// created by `naikkelas demo`.
 pub const DEMO_ACCOUNTS: [DemoAccount; 4] = [
     DemoAccount { username: "admin", password: "admin-demo-2026", role: "admin", label_key: "demo.admin" },
-    DemoAccount { username: "kemenperin", password: "kemenperin-demo-2026", role: "ministry", label_key: "demo.ministry" },
-    DemoAccount { username: "petugas.samarinda", password: "samarinda-demo-2026", role: "officer", label_key: "demo.officer" },
+    DemoAccount {
+        username: "kemenperin",
+        password: "kemenperin-demo-2026",
+        role: "ministry",
+        label_key: "demo.ministry",
+    },
+    DemoAccount {
+        username: "petugas.samarinda",
+        password: "samarinda-demo-2026",
+        role: "officer",
+        label_key: "demo.officer",
+    },
     DemoAccount { username: "pemilik", password: "pemilik-demo-2026", role: "owner", label_key: "demo.owner" },
 ];
 

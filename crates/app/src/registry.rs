@@ -219,7 +219,10 @@ impl Service {
         // The NIB identifies the enterprise; it is not editable here.
         d.nib = current.profile.nib.to_string();
         let p = self.validate_draft(&d)?;
-        if p.regency != current.profile.regency && actor.role != naikkelas_core::Role::Owner && !actor.can_register_in(&p.regency) {
+        if p.regency != current.profile.regency
+            && actor.role != naikkelas_core::Role::Owner
+            && !actor.can_register_in(&p.regency)
+        {
             return Err(AppError::field(
                 FieldError::new("kode_wilayah", "scope.outside_region").with("value", &p.regency),
             ));
@@ -262,21 +265,12 @@ impl Service {
         Err(errs.into())
     }
 
-    pub async fn add_permit(
-        &self,
-        actor: &Actor,
-        nib: &str,
-        kind: &str,
-        number: &str,
-        issuer: &str,
-        valid_from: &str,
-        valid_until: &str,
-    ) -> AppResult<i64> {
+    pub async fn add_permit(&self, actor: &Actor, nib: &str, d: &PermitDraft) -> AppResult<i64> {
         let rec = self.editable_enterprise(actor, nib).await?;
         let mut errs = ValidationErrors::default();
-        let from = errs.take(parse_date(valid_from, "valid_from"));
-        let until = errs.take(parse_date(valid_until, "valid_until"));
-        let permit = Permit::validate(kind, number, issuer, from.flatten(), until.flatten());
+        let from = errs.take(parse_date(&d.valid_from, "valid_from"));
+        let until = errs.take(parse_date(&d.valid_until, "valid_until"));
+        let permit = Permit::validate(&d.kind, &d.number, &d.issuer, from.flatten(), until.flatten());
         let permit = match permit {
             Ok(p) if errs.is_empty() => p,
             Ok(_) => return Err(errs.into()),
@@ -296,6 +290,18 @@ impl Service {
         let rec = self.editable_enterprise(actor, nib).await?;
         Ok(self.store().remove_permit(&rec.profile.nib, permit_id, &self.audit_ctx(actor)).await?)
     }
+}
+
+/// A product permit as typed into a form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PermitDraft {
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    /// `YYYY-MM-DD`.
+    pub valid_from: String,
+    /// `YYYY-MM-DD`, or empty for permits without an end.
+    pub valid_until: String,
 }
 
 /// `YYYY-MM-DD`, or empty for "none".

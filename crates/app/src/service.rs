@@ -1,8 +1,8 @@
 //! The service handle shared by all entry points.
 
 use naikkelas_core::reference::Reference;
-use naikkelas_store::{AuditContext, Store};
 use naikkelas_core::Actor;
+use naikkelas_store::{AuditContext, Store};
 use std::sync::Arc;
 use time::OffsetDateTime;
 

@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "naikkelas", version, about = "Information system for moving Indonesia's small and medium industries up a class")]
+#[command(
+    name = "naikkelas",
+    version,
+    about = "Information system for moving Indonesia's small and medium industries up a class"
+)]
 pub struct Cli {
     /// Database URL: sqlite://PATH or postgres://… [default: sqlite://naikkelas.db]
     #[arg(long, global = true, env = "NAIKKELAS_DB")]

@@ -35,7 +35,8 @@ impl Config {
     pub fn load(cli: &Cli) -> anyhow::Result<Config> {
         let file: FileConfig = match &cli.config {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
                 toml::from_str(&text).with_context(|| format!("invalid config file {}", p.display()))?
             }
             None => FileConfig::default(),
@@ -52,7 +53,10 @@ impl Config {
             metrics_addr: serve.as_ref().and_then(|s| s.metrics_addr.clone()).or(file.metrics_addr),
             secure_cookies: serve.as_ref().is_some_and(|s| s.secure_cookies) || file.secure_cookies.unwrap_or(false),
             log_format: cli.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
-            log_filter: std::env::var("RUST_LOG").ok().or(file.log_filter).unwrap_or_else(|| "info,sqlx=warn".to_string()),
+            log_filter: std::env::var("RUST_LOG")
+                .ok()
+                .or(file.log_filter)
+                .unwrap_or_else(|| "info,sqlx=warn".to_string()),
         })
     }
 }

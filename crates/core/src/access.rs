@@ -164,7 +164,8 @@ mod tests {
         let mine = Nib::parse("1234567890123").unwrap();
         let other = Nib::parse("9999999999999").unwrap();
         let reg = RegionCode::parse("64.72").unwrap();
-        let owner = Actor { user_id: 2, username: "w".into(), role: Role::Owner, region: None, enterprise: Some(mine.clone()) };
+        let owner =
+            Actor { user_id: 2, username: "w".into(), role: Role::Owner, region: None, enterprise: Some(mine.clone()) };
         assert!(owner.can_edit_enterprise(&reg, &mine));
         assert!(!owner.can_read_enterprise(&reg, &other));
         assert!(!owner.can_finalise(&reg, &mine));

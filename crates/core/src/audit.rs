@@ -94,7 +94,10 @@ pub fn verify_page(prev: &str, expected_seq: i64, entries: &[AuditEntry]) -> Res
             return Err(BrokenLink { seq, reason: format!("entry missing (next entry found is {})", e.seq) });
         }
         if e.prev_hash != prev {
-            return Err(BrokenLink { seq: e.seq, reason: "previous-hash field does not match the previous entry".into() });
+            return Err(BrokenLink {
+                seq: e.seq,
+                reason: "previous-hash field does not match the previous entry".into(),
+            });
         }
         let record = AuditRecord {
             at: e.at.clone(),

@@ -65,9 +65,9 @@ impl UsdCents {
     pub fn parse_dollars(raw: &str, field: &str) -> Result<Self, FieldError> {
         let d = Decimal::parse(raw, field)?;
         let v = d.to_scaled(2).map_err(|e| match e {
-            ScaleError::Precision => FieldError::new(field, "number.too_precise")
-                .with("value", raw.trim())
-                .with("decimals", 2),
+            ScaleError::Precision => {
+                FieldError::new(field, "number.too_precise").with("value", raw.trim()).with("decimals", 2)
+            }
             ScaleError::Overflow => FieldError::new(field, "number.too_large").with("value", raw.trim()),
         })?;
         Self::new(v, field)
@@ -106,11 +106,8 @@ impl Decimal {
     /// reader means it.
     pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
         let bad = || FieldError::new(field, "number.format").with("value", raw.trim());
-        let mut s: String = raw
-            .trim()
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\'' && *c != '_')
-            .collect();
+        let mut s: String =
+            raw.trim().chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\'' && *c != '_').collect();
         for prefix in ["US$", "USD", "IDR", "Rp.", "RP.", "rp.", "Rp", "RP", "rp", "$"] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 s = rest.to_string();
@@ -155,10 +152,7 @@ impl Decimal {
         if negative {
             mantissa = -mantissa;
         }
-        Ok(Self {
-            mantissa,
-            scale: frac_part.len() as u32,
-        })
+        Ok(Self { mantissa, scale: frac_part.len() as u32 })
     }
 
     /// The value × 10^`scale` as an integer, refusing lost digits and values
@@ -273,10 +267,7 @@ mod tests {
         assert_eq!(UsdCents::parse_dollars("1,505", "x").unwrap_err().code, "number.too_precise");
         assert_eq!(Decimal::parse_integer("12,5", "x").unwrap_err().code, "number.whole");
         assert_eq!(Decimal::parse_integer("1.200", "x").unwrap(), 1200);
-        assert_eq!(
-            Rupiah::parse("99999999999999999999999", "x").unwrap_err().code,
-            "number.too_large"
-        );
+        assert_eq!(Rupiah::parse("99999999999999999999999", "x").unwrap_err().code, "number.too_large");
     }
 
     #[test]

@@ -61,9 +61,9 @@ impl Permit {
         valid_until: Option<Date>,
     ) -> Result<Permit, ValidationErrors> {
         let mut errs = ValidationErrors::default();
-        let kind = errs.take(PermitKind::parse(kind).ok_or_else(|| {
-            FieldError::new("permit_kind", "permit.kind").with("value", kind)
-        }));
+        let kind = errs.take(
+            PermitKind::parse(kind).ok_or_else(|| FieldError::new("permit_kind", "permit.kind").with("value", kind)),
+        );
         let number = number.trim();
         if number.is_empty() {
             errs.push(FieldError::new("permit_number", "required"));
@@ -111,9 +111,21 @@ mod tests {
 
     #[test]
     fn pirt_is_limited_to_five_years() {
-        let ok = Permit::validate("pirt", "2123456789012-45", "DPMPTSP", Some(date!(2024 - 01 - 10)), Some(date!(2029 - 01 - 10)));
+        let ok = Permit::validate(
+            "pirt",
+            "2123456789012-45",
+            "DPMPTSP",
+            Some(date!(2024 - 01 - 10)),
+            Some(date!(2029 - 01 - 10)),
+        );
         assert!(ok.is_ok());
-        let long = Permit::validate("pirt", "2123456789012-45", "DPMPTSP", Some(date!(2024 - 01 - 10)), Some(date!(2029 - 01 - 11)));
+        let long = Permit::validate(
+            "pirt",
+            "2123456789012-45",
+            "DPMPTSP",
+            Some(date!(2024 - 01 - 10)),
+            Some(date!(2029 - 01 - 11)),
+        );
         assert_eq!(long.unwrap_err().0[0].code, "permit.too_long");
         let open = Permit::validate("pirt", "1", "x", Some(date!(2024 - 01 - 10)), None);
         assert!(open.is_err());

@@ -30,14 +30,8 @@ pub struct QualityInputs {
 }
 
 impl QualityLevel {
-    pub const ALL: [QualityLevel; 6] = [
-        QualityLevel::L0,
-        QualityLevel::L1,
-        QualityLevel::L2,
-        QualityLevel::L3,
-        QualityLevel::L4,
-        QualityLevel::L5,
-    ];
+    pub const ALL: [QualityLevel; 6] =
+        [QualityLevel::L0, QualityLevel::L1, QualityLevel::L2, QualityLevel::L3, QualityLevel::L4, QualityLevel::L5];
 
     /// The highest level whose condition holds. Levels are rungs, not a
     /// checklist: a certified firm without a recorded permit is still L3.

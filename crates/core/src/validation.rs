@@ -21,11 +21,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            params: Vec::new(),
-        }
+        Self { field: field.into(), code: code.into(), params: Vec::new() }
     }
 
     pub fn with(mut self, key: &str, value: impl ToString) -> Self {

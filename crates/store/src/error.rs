@@ -18,7 +18,9 @@ pub enum StoreError {
     Finalised { year: i32 },
     #[error("the record was changed by someone else; reload and try again")]
     StaleVersion,
-    #[error("the database schema (version {database}) is newer than this program (version {program}); upgrade naikkelas")]
+    #[error(
+        "the database schema (version {database}) is newer than this program (version {program}); upgrade naikkelas"
+    )]
     SchemaTooNew { database: i64, program: i64 },
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },

@@ -102,7 +102,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Streams the registry with every year's figures for export, in NIB
     /// order, `limit` enterprises after `after_nib`.
-    async fn export_page(&self, q: &EnterpriseQuery, after_nib: Option<&Nib>, limit: u32) -> Result<Vec<EnterpriseRecord>>;
+    async fn export_page(
+        &self,
+        q: &EnterpriseQuery,
+        after_nib: Option<&Nib>,
+        limit: u32,
+    ) -> Result<Vec<EnterpriseRecord>>;
 
     /// Enterprise and figure counts per province (for `demo` reports and the
     /// SQLite/PostgreSQL parity check).

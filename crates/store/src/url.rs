@@ -20,10 +20,7 @@ impl DbUrl {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(DbUrl::Postgres(s.to_string()));
         }
-        Err(format!(
-            "{}: unsupported database URL (expected sqlite://PATH or postgres://…)",
-            mask_password(s)
-        ))
+        Err(format!("{}: unsupported database URL (expected sqlite://PATH or postgres://…)", mask_password(s)))
     }
 
     pub fn masked(&self) -> String {

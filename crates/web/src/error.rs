@@ -64,7 +64,12 @@ impl IntoResponse for PageError {
             tracing::error!(error = %msg, "internal error on a page");
         }
         let detail = match &self.error {
-            AppError::Invalid(v) => v.0.iter().map(|f| format!("{}: {}", i18n::field_label(self.lang, &f.field), i18n::reason(self.lang, f))).collect::<Vec<_>>().join("; "),
+            AppError::Invalid(v) => {
+                v.0.iter()
+                    .map(|f| format!("{}: {}", i18n::field_label(self.lang, &f.field), i18n::reason(self.lang, f)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
             other => i18n::t(self.lang, &format!("{}.detail", title_key(other))).to_string(),
         };
         let html = templates::global().render(
@@ -134,11 +139,15 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %msg, "internal error in the API");
         }
         let errors: Vec<ProblemField> = match &self.error {
-            AppError::Invalid(v) => v
-                .0
-                .iter()
-                .map(|f| ProblemField { field: f.field.clone(), code: f.code.clone(), message: i18n::reason(self.lang, f) })
-                .collect(),
+            AppError::Invalid(v) => {
+                v.0.iter()
+                    .map(|f| ProblemField {
+                        field: f.field.clone(),
+                        code: f.code.clone(),
+                        message: i18n::reason(self.lang, f),
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         };
         let detail = if errors.is_empty() {

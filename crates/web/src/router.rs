@@ -50,7 +50,9 @@ pub fn router(state: AppState) -> Router {
 
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
     match st.svc.store().ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": st.svc.store().backend()}))),
+        Ok(()) => {
+            (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": st.svc.store().backend()})))
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"})))

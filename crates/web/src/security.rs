@@ -17,10 +17,7 @@ pub async fn headers(req: Request, next: Next) -> Response {
         if let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) {
             let origin = origin.to_str().unwrap_or("");
             let host = host.to_str().unwrap_or("");
-            let same = origin
-                .split_once("://")
-                .map(|(_, rest)| rest.trim_end_matches('/') == host)
-                .unwrap_or(false);
+            let same = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/') == host).unwrap_or(false);
             if !same && origin != "null" {
                 return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
             }

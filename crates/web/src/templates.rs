@@ -29,9 +29,7 @@ fn lang_of(state: &minijinja::State) -> Lang {
 impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::new();
-        env.set_loader(|name| {
-            Ok(TemplateFiles::get(name).map(|f| String::from_utf8_lossy(&f.data).into_owned()))
-        });
+        env.set_loader(|name| Ok(TemplateFiles::get(name).map(|f| String::from_utf8_lossy(&f.data).into_owned())));
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         env.add_function("t", |state: &minijinja::State, key: &str| -> String {
             i18n::t(lang_of(state), key).to_string()

@@ -71,7 +71,13 @@ pub async fn import(a: ImportArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
     let svc = service(cfg).await?;
     let actor = acting(&svc, &a.as_user).await?;
     let lang = Lang::parse(&a.lang).unwrap_or_default();
-    let opts = ImportOptions { dry_run: a.dry_run, errors_out: a.errors.clone(), sheet: a.sheet.clone(), lang, ..Default::default() };
+    let opts = ImportOptions {
+        dry_run: a.dry_run,
+        errors_out: a.errors.clone(),
+        sheet: a.sheet.clone(),
+        lang,
+        ..Default::default()
+    };
     let line = ProgressLine::new();
     let started = Instant::now();
     let summary = match svc.import_file(&actor, &a.file, &opts, &|p| line.report(p)).await {

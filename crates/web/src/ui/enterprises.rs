@@ -69,7 +69,11 @@ pub async fn list(
         Err(AppError::Invalid(e)) => {
             // Bad filters: show the page with the error, not an empty table that looks like "none".
             let ctx = minijinja::context! { filter_errors => field_errors(lang, &e), filters => Value::from_serialize(filter_echo(&f)) };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&st, "enterprises/list.html", lang, base(Some(&s), "/enterprises"), ctx)).into_response());
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&st, "enterprises/list.html", lang, base(Some(&s), "/enterprises"), ctx),
+            )
+                .into_response());
         }
         Err(e) => return Err(PageError::new(e, lang)),
     };
@@ -121,10 +125,9 @@ fn regency_options(r: &Reference, f: &ListFilters, actor: &naikkelas_core::Actor
         .map(str::to_string)
         .or_else(|| actor.region.as_ref().map(|r| r.province().to_string()));
     match province {
-        Some(p) => r
-            .regencies_of(&p)
-            .map(|g| minijinja::context! { code => g.code.clone(), name => g.name.clone() })
-            .collect(),
+        Some(p) => {
+            r.regencies_of(&p).map(|g| minijinja::context! { code => g.code.clone(), name => g.name.clone() }).collect()
+        }
         None => Vec::new(),
     }
 }
@@ -150,7 +153,14 @@ pub async fn show(
     Path(nib): Path<String>,
 ) -> Result<Response, PageError> {
     let v = st.svc.enterprise_view(&s.actor, &nib).await.page(lang)?;
-    Ok(render(&st, "enterprises/show.html", lang, base(Some(&s), &format!("/enterprises/{nib}")), view_ctx(&st, lang, &v, None)).into_response())
+    Ok(render(
+        &st,
+        "enterprises/show.html",
+        lang,
+        base(Some(&s), &format!("/enterprises/{nib}")),
+        view_ctx(&st, lang, &v, None),
+    )
+    .into_response())
 }
 
 /// The enterprise page's context, optionally with errors of a figures or
@@ -205,7 +215,13 @@ pub fn view_ctx(st: &AppState, lang: Lang, v: &naikkelas_app::registry::Enterpri
         .kbli
         .iter()
         .map(|k| {
-            let name = r.kbli.get(k.as_str()).map(|e| if lang == Lang::En && !e.name_en.is_empty() { e.name_en.clone() } else { e.name_id.clone() });
+            let name = r.kbli.get(k.as_str()).map(|e| {
+                if lang == Lang::En && !e.name_en.is_empty() {
+                    e.name_en.clone()
+                } else {
+                    e.name_id.clone()
+                }
+            });
             minijinja::context! { code => k.to_string(), name => name.unwrap_or_default() }
         })
         .collect();
@@ -266,7 +282,15 @@ fn regencies_ctx(r: &Reference, scope: &naikkelas_core::Scope) -> Vec<Value> {
         .collect()
 }
 
-fn form_page(st: &AppState, lang: Lang, s: &naikkelas_app::auth::Session, mode: &str, values: &FormMap, errors: Option<&naikkelas_core::ValidationErrors>, nib: Option<&str>) -> axum::response::Html<String> {
+fn form_page(
+    st: &AppState,
+    lang: Lang,
+    s: &naikkelas_app::auth::Session,
+    mode: &str,
+    values: &FormMap,
+    errors: Option<&naikkelas_core::ValidationErrors>,
+    nib: Option<&str>,
+) -> axum::response::Html<String> {
     let r = st.svc.reference();
     let path = nib.map(|n| format!("/enterprises/{n}/edit")).unwrap_or_else(|| "/enterprises/new".into());
     let ctx = minijinja::context! {
@@ -280,7 +304,11 @@ fn form_page(st: &AppState, lang: Lang, s: &naikkelas_app::auth::Session, mode: 
     render(st, "enterprises/form.html", lang, base(Some(s), &path), ctx)
 }
 
-pub async fn new_form(State(st): State<AppState>, UserLang(lang): UserLang, LoggedIn(s): LoggedIn) -> Result<Response, PageError> {
+pub async fn new_form(
+    State(st): State<AppState>,
+    UserLang(lang): UserLang,
+    LoggedIn(s): LoggedIn,
+) -> Result<Response, PageError> {
     if !matches!(s.actor.role, naikkelas_core::Role::Admin | naikkelas_core::Role::Officer) {
         return Err(PageError::new(AppError::Forbidden, lang));
     }
@@ -341,9 +369,18 @@ pub async fn edit_form(
     let d = EnterpriseDraft::from(&v.record.profile);
     let mut m = FormMap::new();
     for (k, val) in [
-        ("nib", d.nib), ("nama_usaha", d.name), ("nama_pemilik", d.owner_name), ("alamat", d.address),
-        ("kode_wilayah", d.regency_code), ("kode_kecamatan", d.district_code), ("kbli", d.kbli), ("produk", d.products),
-        ("komoditas", d.commodities), ("tahun_berdiri", d.founded_year), ("telepon", d.phone), ("email", d.email),
+        ("nib", d.nib),
+        ("nama_usaha", d.name),
+        ("nama_pemilik", d.owner_name),
+        ("alamat", d.address),
+        ("kode_wilayah", d.regency_code),
+        ("kode_kecamatan", d.district_code),
+        ("kbli", d.kbli),
+        ("produk", d.products),
+        ("komoditas", d.commodities),
+        ("tahun_berdiri", d.founded_year),
+        ("telepon", d.phone),
+        ("email", d.email),
         ("version", v.record.version.to_string()),
     ] {
         m.insert(k.to_string(), val);
@@ -363,7 +400,8 @@ pub async fn update(
     match st.svc.update_enterprise(&s.actor, &nib, &draft_from(&f), version).await {
         Ok(_) => Ok(Redirect::to(&format!("/enterprises/{nib}?saved=1")).into_response()),
         Err(AppError::Invalid(e)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, lang, &s, "edit", &f, Some(&e), Some(&nib))).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, lang, &s, "edit", &f, Some(&e), Some(&nib)))
+                .into_response())
         }
         Err(e) => Err(PageError::new(e, lang)),
     }
@@ -391,7 +429,8 @@ pub async fn export(
     Query(f): Query<ListFilters>,
 ) -> Result<Response, PageError> {
     use axum::http::header;
-    let format = naikkelas_app::export::ExportFormat::parse(&ext).ok_or_else(|| PageError::new(AppError::NotFound, lang))?;
+    let format =
+        naikkelas_app::export::ExportFormat::parse(&ext).ok_or_else(|| PageError::new(AppError::NotFound, lang))?;
     let dir = std::env::temp_dir().join(format!("naikkelas-export-{}", naikkelas_app::auth::random_token()));
     std::fs::create_dir_all(&dir).map_err(|e| PageError::new(AppError::Internal(e.to_string()), lang))?;
     let path = dir.join(format!("ikm.{ext}"));
@@ -401,7 +440,9 @@ pub async fn export(
     let bytes = bytes.page(lang)?;
     let mime = match format {
         naikkelas_app::export::ExportFormat::Csv => "text/csv; charset=utf-8",
-        naikkelas_app::export::ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        naikkelas_app::export::ExportFormat::Xlsx => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
     };
     let disposition = format!("attachment; filename=\"ikm-{}.{ext}\"", st.svc.now().date());
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())

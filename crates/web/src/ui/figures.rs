@@ -26,8 +26,15 @@ async fn with_errors(
 ) -> Result<Response, PageError> {
     let AppError::Invalid(errs) = e else { return Err(PageError::new(e, lang)) };
     let v = st.svc.enterprise_view(&s.actor, nib).await.page(lang)?;
-    let form = minijinja::context! { which => which, v => Value::from_serialize(f), errors => field_errors(lang, &errs) };
-    let page = render(st, "enterprises/show.html", lang, base(Some(s), &format!("/enterprises/{nib}")), view_ctx(st, lang, &v, Some(form)));
+    let form =
+        minijinja::context! { which => which, v => Value::from_serialize(f), errors => field_errors(lang, &errs) };
+    let page = render(
+        st,
+        "enterprises/show.html",
+        lang,
+        base(Some(s), &format!("/enterprises/{nib}")),
+        view_ctx(st, lang, &v, Some(form)),
+    );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
@@ -80,10 +87,14 @@ pub async fn add_permit(
     Form(f): Form<FormMap>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f, lang)?;
-    let r = st
-        .svc
-        .add_permit(&s.actor, &nib, get(&f, "permit_kind"), get(&f, "permit_number"), get(&f, "permit_issuer"), get(&f, "valid_from"), get(&f, "valid_until"))
-        .await;
+    let d = naikkelas_app::registry::PermitDraft {
+        kind: get(&f, "permit_kind").into(),
+        number: get(&f, "permit_number").into(),
+        issuer: get(&f, "permit_issuer").into(),
+        valid_from: get(&f, "valid_from").into(),
+        valid_until: get(&f, "valid_until").into(),
+    };
+    let r = st.svc.add_permit(&s.actor, &nib, &d).await;
     match r {
         Ok(_) => Ok(Redirect::to(&format!("/enterprises/{nib}?saved=1#permits")).into_response()),
         Err(e) => with_errors(&st, lang, &s, &nib, "permit", &f, e).await,

@@ -38,7 +38,11 @@ pub async fn home(
     (set_cookie, page).into_response()
 }
 
-pub async fn api_docs(State(st): State<AppState>, UserLang(lang): UserLang, MaybeSession(s): MaybeSession) -> Html<String> {
+pub async fn api_docs(
+    State(st): State<AppState>,
+    UserLang(lang): UserLang,
+    MaybeSession(s): MaybeSession,
+) -> Html<String> {
     render(&st, "api_docs.html", lang, base(s.as_ref(), "/api/docs"), minijinja::context! {})
 }
 

@@ -19,7 +19,11 @@ fn may_import(s: &naikkelas_app::auth::Session) -> bool {
     matches!(s.actor.role, Role::Admin | Role::Officer)
 }
 
-pub async fn new_form(State(st): State<AppState>, UserLang(lang): UserLang, LoggedIn(s): LoggedIn) -> Result<Response, PageError> {
+pub async fn new_form(
+    State(st): State<AppState>,
+    UserLang(lang): UserLang,
+    LoggedIn(s): LoggedIn,
+) -> Result<Response, PageError> {
     if !may_import(&s) {
         return Err(PageError::new(AppError::Forbidden, lang));
     }
@@ -66,7 +70,11 @@ pub async fn upload(
     let Some((file_name, path)) = saved else {
         let _ = std::fs::remove_dir_all(&dir);
         let ctx = minijinja::context! { error => naikkelas_app::i18n::t(lang, "import.no_file") };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&st, "imports/new.html", lang, base(Some(&s), "/imports/new"), ctx)).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&st, "imports/new.html", lang, base(Some(&s), "/imports/new"), ctx),
+        )
+            .into_response());
     };
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("csv").to_string();
     let errors_file = dir.join(format!("baris-ditolak.{ext}"));
@@ -88,7 +96,8 @@ pub async fn upload(
     tokio::spawn(async move {
         let progress_jobs = jobs.clone();
         let pid = job_id.clone();
-        let result = svc.import_file(&actor, &path, &opts, &move |p| progress_jobs.update(&pid, JobStatus::Running(p))).await;
+        let result =
+            svc.import_file(&actor, &path, &opts, &move |p| progress_jobs.update(&pid, JobStatus::Running(p))).await;
         let status = match result {
             Ok(summary) => JobStatus::Done(Box::new(summary)),
             Err(AppError::Invalid(e)) => JobStatus::Failed(
@@ -117,7 +126,7 @@ pub async fn show(
         JobStatus::Done(sum) => minijinja::context! {
             id => id, file_name => job.file_name, done => true,
             rows => sum.rows_read, inserted => sum.inserted, updated => sum.updated, unchanged => sum.unchanged,
-            rejected => sum.rejected_rows, rejected_list => minijinja::Value::from_serialize(&sum.rejected.iter().take(200).collect::<Vec<_>>()),
+            rejected => sum.rejected_rows, rejected_list => minijinja::Value::from_serialize(sum.rejected.iter().take(200).collect::<Vec<_>>()),
             warnings => sum.warnings(lang), has_errors_file => sum.rejected_rows > 0 && job.errors_file.exists(),
         },
         JobStatus::Failed(msg) => minijinja::context! { id => id, file_name => job.file_name, failed => msg },
@@ -140,7 +149,10 @@ pub async fn errors_file(
         "text/csv; charset=utf-8"
     };
     Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
         bytes,
     )
         .into_response())

@@ -34,7 +34,10 @@ fn cookie_header(st: &AppState, name: &str, value: &str, max_age: Option<i64>, h
 
 /// The double-submit token for forms shown before login; sets the cookie
 /// when the browser does not have one yet.
-pub fn pre_session_token(headers: &HeaderMap, st: &AppState) -> (String, AppendHeaders<Vec<(header::HeaderName, HeaderValue)>>) {
+pub fn pre_session_token(
+    headers: &HeaderMap,
+    st: &AppState,
+) -> (String, AppendHeaders<Vec<(header::HeaderName, HeaderValue)>>) {
     match cookie(headers, PRE_SESSION_COOKIE) {
         Some(t) if t.len() >= 32 => (t.to_string(), AppendHeaders(Vec::new())),
         _ => {
@@ -92,10 +95,8 @@ pub async fn submit(
     }
     let username = get("username").trim().to_ascii_lowercase();
     let next = safe_next(Some(get("next")));
-    let limited = st
-        .login_limiter
-        .check(&format!("ip:{ip}"))
-        .and_then(|_| st.login_limiter.check(&format!("user:{username}")));
+    let limited =
+        st.login_limiter.check(&format!("ip:{ip}")).and_then(|_| st.login_limiter.check(&format!("user:{username}")));
     let outcome = match limited {
         Ok(()) => st.svc.login(&username, get("password")).await,
         Err(e) => Err(e),
@@ -103,11 +104,21 @@ pub async fn submit(
     match outcome {
         Ok((cookie_value, _)) => {
             st.login_limiter.reset(&format!("user:{username}"));
-            let c = cookie_header(&st, SESSION_COOKIE, &cookie_value, Some(naikkelas_app::auth::SESSION_HOURS * 3600), true);
+            let c = cookie_header(
+                &st,
+                SESSION_COOKIE,
+                &cookie_value,
+                Some(naikkelas_app::auth::SESSION_HOURS * 3600),
+                true,
+            );
             Ok((AppendHeaders([(header::SET_COOKIE, c)]), Redirect::to(&next)).into_response())
         }
         Err(e @ (AppError::Unauthenticated | AppError::RateLimited)) => {
-            let status = if matches!(e, AppError::RateLimited) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let status = if matches!(e, AppError::RateLimited) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
             let key = if matches!(e, AppError::RateLimited) { "login.rate_limited" } else { "login.failed" };
             tracing::info!(username = %username, "login refused");
             let page = render(
@@ -142,11 +153,7 @@ pub async fn logout(
     Ok((AppendHeaders([(header::SET_COOKIE, gone)]), Redirect::to("/")).into_response())
 }
 
-pub async fn switch_lang(
-    State(st): State<AppState>,
-    Path(code): Path<String>,
-    Query(q): Query<NextParam>,
-) -> Response {
+pub async fn switch_lang(State(st): State<AppState>, Path(code): Path<String>, Query(q): Query<NextParam>) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
     let c = cookie_header(&st, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), false);
     let next = match q.next.as_deref() {

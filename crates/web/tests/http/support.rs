@@ -75,9 +75,7 @@ fn figures(year: i32, workers: &str, inv: &str) -> FiguresDraft {
 }
 
 pub async fn sqlite_store() -> (Arc<dyn Store>, Box<dyn std::any::Any + Send + Sync>) {
-    let s = naikkelas_store_sqlite::SqliteStore::open_temporary()
-        .await
-        .expect("temporary SQLite");
+    let s = naikkelas_store_sqlite::SqliteStore::open_temporary().await.expect("temporary SQLite");
     s.migrate().await.expect("migrate");
     (Arc::new(s), Box::new(()))
 }
@@ -101,51 +99,19 @@ impl TestApp {
         Self::with_store(store, keep).await
     }
 
-    pub async fn with_store(
-        store: Arc<dyn Store>,
-        keep: Box<dyn std::any::Any + Send + Sync>,
-    ) -> TestApp {
+    pub async fn with_store(store: Arc<dyn Store>, keep: Box<dyn std::any::Any + Send + Sync>) -> TestApp {
         let svc = Service::new(store).await.expect("service");
         let sys = Actor::system();
-        svc.register_enterprise(
-            &sys,
-            &draft(
-                SMD_NIB,
-                "Tempe Bu Sri",
-                "64.72",
-                "10391",
-                "tempe, keripik tempe",
-            ),
-        )
-        .await
-        .unwrap();
-        svc.record_figures(&sys, SMD_NIB, &figures(2024, "5", "Rp 50.000.000"))
+        svc.register_enterprise(&sys, &draft(SMD_NIB, "Tempe Bu Sri", "64.72", "10391", "tempe, keripik tempe"))
             .await
             .unwrap();
-        svc.register_enterprise(
-            &sys,
-            &draft(SMD_NIB2, "Amplang Mahakam", "64.72", "10794", "amplang"),
-        )
-        .await
-        .unwrap();
-        svc.record_figures(&sys, SMD_NIB2, &figures(2024, "25", "Rp 2.000.000.000"))
+        svc.record_figures(&sys, SMD_NIB, &figures(2024, "5", "Rp 50.000.000")).await.unwrap();
+        svc.register_enterprise(&sys, &draft(SMD_NIB2, "Amplang Mahakam", "64.72", "10794", "amplang")).await.unwrap();
+        svc.record_figures(&sys, SMD_NIB2, &figures(2024, "25", "Rp 2.000.000.000")).await.unwrap();
+        svc.register_enterprise(&sys, &draft(BPN_NIB, "Kerupuk Balikpapan Jaya", "64.71", "10794", "kerupuk"))
             .await
             .unwrap();
-        svc.register_enterprise(
-            &sys,
-            &draft(
-                BPN_NIB,
-                "Kerupuk Balikpapan Jaya",
-                "64.71",
-                "10794",
-                "kerupuk",
-            ),
-        )
-        .await
-        .unwrap();
-        svc.record_figures(&sys, BPN_NIB, &figures(2024, "8", "Rp 90.000.000"))
-            .await
-            .unwrap();
+        svc.record_figures(&sys, BPN_NIB, &figures(2024, "8", "Rp 90.000.000")).await.unwrap();
         let users: [(&str, &str, &str, &str); 6] = [
             ("admin", "admin", "", ""),
             ("kemenperin", "ministry", "", ""),
@@ -167,68 +133,35 @@ impl TestApp {
             svc.add_user(&sys, &d).await.unwrap();
             tokens.insert(u, svc.create_token(&sys, u, "test").await.unwrap());
         }
-        let state = AppState::new(
-            svc.clone(),
-            WebConfig {
-                login_attempts_per_minute: 5,
-                demo: true,
-                ..WebConfig::default()
-            },
-        );
-        TestApp {
-            router: naikkelas_web::router(state),
-            svc,
-            tokens,
-            _keep: keep,
-        }
+        let state =
+            AppState::new(svc.clone(), WebConfig { login_attempts_per_minute: 5, demo: true, ..WebConfig::default() });
+        TestApp { router: naikkelas_web::router(state), svc, tokens, _keep: keep }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Res {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("infallible router");
+        let res = self.router.clone().oneshot(req).await.expect("infallible router");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Res {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Res { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// An API call as `user` (None: anonymous).
-    pub async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        user: Option<&str>,
-        body: Option<serde_json::Value>,
-    ) -> Res {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "localhost");
+    pub async fn api(&self, method: &str, path: &str, user: Option<&str>, body: Option<serde_json::Value>) -> Res {
+        let mut b = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
         if let Some(u) = user {
             b = b.header(header::AUTHORIZATION, format!("Bearer {}", self.tokens[u]));
         }
         let req = match body {
-            Some(j) => b
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(j.to_string())),
+            Some(j) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(j.to_string())),
             None => b.body(Body::empty()),
         };
         self.send(req.unwrap()).await
     }
 
     pub async fn get_page(&self, path: &str, cookie: Option<&str>) -> Res {
-        let mut b = Request::builder()
-            .uri(path)
-            .header(header::HOST, "localhost")
-            .header(header::ACCEPT_LANGUAGE, "id");
+        let mut b =
+            Request::builder().uri(path).header(header::HOST, "localhost").header(header::ACCEPT_LANGUAGE, "id");
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
@@ -236,11 +169,7 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Res {
-        let body: String = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body: String = form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
         let mut b = Request::builder()
             .method("POST")
             .uri(path)
@@ -257,32 +186,15 @@ impl TestApp {
     pub async fn login(&self, user: &str) -> (String, String) {
         let page = self.get_page("/login", None).await;
         let pre = page.cookie("nk_csrf").expect("pre-session cookie");
-        let pre_val = pre
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .to_string();
+        let pre_val = pre.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
         let res = self
             .post_form(
                 "/login",
                 Some(&format!("nk_csrf={pre_val}")),
-                &[
-                    ("_csrf", &pre_val),
-                    ("username", user),
-                    ("password", PASSWORD),
-                    ("next", "/enterprises"),
-                ],
+                &[("_csrf", &pre_val), ("username", user), ("password", PASSWORD), ("next", "/enterprises")],
             )
             .await;
-        assert_eq!(
-            res.status,
-            StatusCode::SEE_OTHER,
-            "login as {user}: {}",
-            res.body
-        );
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "login as {user}: {}", res.body);
         let session = res.cookie("nk_session").expect("session cookie");
         let cookie = session.split(';').next().unwrap().to_string();
         let home = self.get_page("/enterprises", Some(&cookie)).await;
@@ -300,9 +212,7 @@ pub fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }

@@ -7,14 +7,7 @@ pub async fn login_sets_a_hardened_session_cookie(app: TestApp) {
     let page = app.get_page("/login", None).await;
     assert_eq!(page.status, StatusCode::OK);
     let pre = page.cookie("nk_csrf").unwrap();
-    let v = pre
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_string();
+    let v = pre.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
     let res = app
         .post_form(
             "/login",
@@ -25,102 +18,41 @@ pub async fn login_sets_a_hardened_session_cookie(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let c = res.cookie("nk_session").unwrap();
     assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
-    assert!(
-        !c.contains("Secure"),
-        "Secure only when configured for HTTPS"
-    );
+    assert!(!c.contains("Secure"), "Secure only when configured for HTTPS");
 }
 
 pub async fn login_without_csrf_is_refused_and_bad_passwords_say_the_same_thing(app: TestApp) {
-    let r = app
-        .post_form(
-            "/login",
-            None,
-            &[("username", "admin"), ("password", PASSWORD)],
-        )
-        .await;
+    let r = app.post_form("/login", None, &[("username", "admin"), ("password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let page = app.get_page("/login", None).await;
-    let v = page
-        .cookie("nk_csrf")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_string();
+    let v = page.cookie("nk_csrf").unwrap().split(';').next().unwrap().split_once('=').unwrap().1.to_string();
     let c = format!("nk_csrf={v}");
-    let wrong = app
-        .post_form(
-            "/login",
-            Some(&c),
-            &[
-                ("_csrf", &v),
-                ("username", "admin"),
-                ("password", "salah-salah"),
-            ],
-        )
-        .await;
+    let wrong =
+        app.post_form("/login", Some(&c), &[("_csrf", &v), ("username", "admin"), ("password", "salah-salah")]).await;
     let nobody = app
-        .post_form(
-            "/login",
-            Some(&c),
-            &[
-                ("_csrf", &v),
-                ("username", "tidakada"),
-                ("password", "salah-salah"),
-            ],
-        )
+        .post_form("/login", Some(&c), &[("_csrf", &v), ("username", "tidakada"), ("password", "salah-salah")])
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("Nama pengguna atau kata sandi salah"));
-    assert_eq!(
-        wrong.body.replace("admin", "tidakada"),
-        nobody.body,
-        "an unknown user is indistinguishable"
-    );
+    assert_eq!(wrong.body.replace("admin", "tidakada"), nobody.body, "an unknown user is indistinguishable");
 }
 
 pub async fn login_is_rate_limited(app: TestApp) {
     let page = app.get_page("/login", None).await;
-    let v = page
-        .cookie("nk_csrf")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_string();
+    let v = page.cookie("nk_csrf").unwrap().split(';').next().unwrap().split_once('=').unwrap().1.to_string();
     let c = format!("nk_csrf={v}");
     let mut last = StatusCode::OK;
     for _ in 0..7 {
         last = app
-            .post_form(
-                "/login",
-                Some(&c),
-                &[
-                    ("_csrf", &v),
-                    ("username", "admin"),
-                    ("password", "tebak-tebak"),
-                ],
-            )
+            .post_form("/login", Some(&c), &[("_csrf", &v), ("username", "admin"), ("password", "tebak-tebak")])
             .await
             .status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
     // Even the right password waits out the window.
-    let right = app
-        .post_form(
-            "/login",
-            Some(&c),
-            &[("_csrf", &v), ("username", "admin"), ("password", PASSWORD)],
-        )
-        .await;
+    let right =
+        app.post_form("/login", Some(&c), &[("_csrf", &v), ("username", "admin"), ("password", PASSWORD)]).await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -137,12 +69,7 @@ pub async fn forms_require_the_session_csrf_token(app: TestApp) {
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
     let mut with = form.to_vec();
     with.push(("_csrf", "forged"));
-    assert_eq!(
-        app.post_form("/enterprises", Some(&cookie), &with)
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.post_form("/enterprises", Some(&cookie), &with).await.status, StatusCode::FORBIDDEN);
     let mut good = form.to_vec();
     good.push(("_csrf", &csrf));
     let ok = app.post_form("/enterprises", Some(&cookie), &good).await;
@@ -182,24 +109,13 @@ pub async fn a_form_with_errors_keeps_what_was_typed_and_names_each_field(app: T
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.body.contains("value=\"Keripik Ibu Ani\""),
-        "typed value kept"
-    );
+    assert!(r.body.contains("value=\"Keripik Ibu Ani\""), "typed value kept");
     assert!(r.body.contains("value=\"64720000\""));
     assert!(r.body.contains("NIB harus 13 digit"));
     assert!(r.body.contains("nomor telepon tidak sah"));
     assert!(r.body.contains("aria-invalid=\"true\""));
     // Nothing was written.
-    let api = app
-        .api(
-            "GET",
-            "/api/v1/enterprises?q=Ibu%20Ani",
-            Some("admin"),
-            None,
-        )
-        .await
-        .json();
+    let api = app.api("GET", "/api/v1/enterprises?q=Ibu%20Ani", Some("admin"), None).await.json();
     assert_eq!(api["total"], 0);
 }
 
@@ -228,14 +144,10 @@ pub async fn officer_registers_and_finds_by_search_in_english_too(app: TestApp) 
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = app.get_page("/enterprises?q=pipih", Some(&cookie)).await;
     assert!(list.body.contains("Amplang Ikan Pipih"));
-    let en = app
-        .get_page("/enterprises/6472000000321?lang=en", Some(&cookie))
-        .await;
+    let en = app.get_page("/enterprises/6472000000321?lang=en", Some(&cookie)).await;
     assert!(en.body.contains("Yearly figures"), "English page");
     assert!(en.body.contains("Rp 25.000.000"));
-    let id = app
-        .get_page("/enterprises/6472000000321", Some(&cookie))
-        .await;
+    let id = app.get_page("/enterprises/6472000000321", Some(&cookie)).await;
     assert!(id.body.contains("Data tahunan"));
 }
 
@@ -251,29 +163,17 @@ pub async fn stored_html_is_rendered_inert_and_headers_are_strict(app: TestApp) 
     };
     app.svc.register_enterprise(&sys, &d).await.unwrap();
     let (cookie, _) = app.login("admin").await;
-    let page = app
-        .get_page("/enterprises/6472000000666", Some(&cookie))
-        .await;
+    let page = app.get_page("/enterprises/6472000000666", Some(&cookie)).await;
     assert!(!page.body.contains("<script>alert(1)</script>"));
     assert!(page.body.contains("&lt;script&gt;alert(1)&lt;"));
     assert!(!page.body.contains("<img src=x"));
     let csp = page.headers["content-security-policy"].to_str().unwrap();
     assert!(
-        csp.contains("script-src 'self'")
-            && !csp.contains("unsafe-inline")
-            && csp.contains("frame-ancestors 'none'")
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'")
     );
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     // Stored verbatim.
-    let j = app
-        .api(
-            "GET",
-            "/api/v1/enterprises/6472000000666",
-            Some("admin"),
-            None,
-        )
-        .await
-        .json();
+    let j = app.api("GET", "/api/v1/enterprises/6472000000666", Some("admin"), None).await.json();
     assert_eq!(j["name"], "<script>alert(1)</script>");
 }
 
@@ -297,10 +197,7 @@ async fn every_template_string_is_translated() {
         let text = std::fs::read_to_string(&entry).unwrap();
         for (i, _) in text.match_indices("t(\"") {
             // Only calls of t(…), not facet("…"), and only literal keys.
-            if i > 0
-                && (text.as_bytes()[i - 1].is_ascii_alphanumeric()
-                    || text.as_bytes()[i - 1] == b'_')
-            {
+            if i > 0 && (text.as_bytes()[i - 1].is_ascii_alphanumeric() || text.as_bytes()[i - 1] == b'_') {
                 continue;
             }
             let rest = &text[i + 3..];
@@ -367,7 +264,11 @@ pub async fn an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows
     assert!(page.body.contains("NIB harus 13 digit"));
     let errors = app.get_page(&format!("{job}/errors"), Some(&cookie)).await;
     assert_eq!(errors.status, StatusCode::OK);
-    assert!(errors.body.contains("Roti Seberang") && errors.body.contains("Salah NIB") && !errors.body.contains("Roti Bakar"));
+    assert!(
+        errors.body.contains("Roti Seberang")
+            && errors.body.contains("Salah NIB")
+            && !errors.body.contains("Roti Bakar")
+    );
     let j = app.api("GET", "/api/v1/enterprises?q=roti", Some("admin"), None).await.json();
     assert_eq!(j["total"], 1, "only the good row in scope was written");
     // Another user cannot see the job.
