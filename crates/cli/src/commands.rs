@@ -76,7 +76,8 @@ pub fn explain(e: AppError) -> anyhow::Error {
     use naikkelas_app::i18n::{self, Lang};
     match e {
         AppError::Invalid(v) => {
-            let lines: Vec<String> = v.0.iter().map(|f| format!("{}: {}", f.field, i18n::reason(Lang::En, f))).collect();
+            let lines: Vec<String> =
+                v.0.iter().map(|f| format!("{}: {}", f.field, i18n::reason(Lang::En, f))).collect();
             anyhow!("invalid input:\n  {}", lines.join("\n  "))
         }
         other => anyhow!(other.to_string()),
@@ -156,12 +157,7 @@ async fn demo(args: DemoArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
         );
         let started = std::time::Instant::now();
         let summary = ingest::load_demo_data(&svc, &args).await?;
-        eprintln!(
-            "loaded {} rows in {:.1} s ({} rejected)",
-            summary.0,
-            started.elapsed().as_secs_f64(),
-            summary.1
-        );
+        eprintln!("loaded {} rows in {:.1} s ({} rejected)", summary.0, started.elapsed().as_secs_f64(), summary.1);
     } else {
         eprintln!("reusing {} with {existing} enterprises", mask(&cfg.db));
     }
@@ -212,7 +208,8 @@ async fn serve(svc: Service, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         }
     });
     let app = naikkelas_web::router(state);
-    let listener = tokio::net::TcpListener::bind(&cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.addr).await.with_context(|| format!("cannot listen on {}", cfg.addr))?;
     tracing::info!(addr = %cfg.addr, backend = svc.store().backend(), "serving naikkelas");
     eprintln!("serving on http://{} — Ctrl+C to stop", cfg.addr);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
