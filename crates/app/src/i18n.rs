@@ -39,17 +39,35 @@ impl Lang {
     }
 }
 
-const ID_JSON: &str = include_str!("../locales/id.json");
-const EN_JSON: &str = include_str!("../locales/en.json");
+/// One file per capability and language (`locales/<lang>/<capability>.json`),
+/// so that capabilities add their strings without touching each other's.
+/// A key defined twice is a bug, caught by a test.
+const ID_FILES: &[(&str, &str)] = &[("registry", include_str!("../locales/id/registry.json"))];
+const EN_FILES: &[(&str, &str)] = &[("registry", include_str!("../locales/en/registry.json"))];
+
+fn files(lang: Lang) -> &'static [(&'static str, &'static str)] {
+    match lang {
+        Lang::Id => ID_FILES,
+        Lang::En => EN_FILES,
+    }
+}
 
 fn catalogue(lang: Lang) -> &'static HashMap<String, String> {
     static ID: OnceLock<HashMap<String, String>> = OnceLock::new();
     static EN: OnceLock<HashMap<String, String>> = OnceLock::new();
-    let (cell, src) = match lang {
-        Lang::Id => (&ID, ID_JSON),
-        Lang::En => (&EN, EN_JSON),
+    let cell = match lang {
+        Lang::Id => &ID,
+        Lang::En => &EN,
     };
-    cell.get_or_init(|| serde_json::from_str(src).expect("locale files are valid JSON objects of strings"))
+    cell.get_or_init(|| {
+        let mut all = HashMap::new();
+        for (name, src) in files(lang) {
+            let part: HashMap<String, String> = serde_json::from_str(src)
+                .unwrap_or_else(|e| panic!("locales/{}/{name}.json is not a JSON object of strings: {e}", lang.code()));
+            all.extend(part);
+        }
+        all
+    })
 }
 
 /// The message for `key`; the key itself if missing, so a gap is visible
@@ -121,6 +139,21 @@ mod tests {
         let missing_id: Vec<_> = en.keys().filter(|k| !catalogue(Lang::Id).contains_key(k.as_str())).collect();
         assert!(missing_en.is_empty(), "missing in en.json: {missing_en:?}");
         assert!(missing_id.is_empty(), "missing in id.json: {missing_id:?}");
+    }
+
+    #[test]
+    fn no_key_is_defined_in_two_files() {
+        for lang in [Lang::Id, Lang::En] {
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for (name, src) in files(lang) {
+                let part: HashMap<String, String> = serde_json::from_str(src).unwrap();
+                for k in part.keys() {
+                    if let Some(other) = seen.insert(k.clone(), name) {
+                        panic!("{k} is in both {other}.json and {name}.json ({})", lang.code());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
