@@ -30,7 +30,7 @@ use naikkelas_core::audit::{AuditRecord, GENESIS};
 use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
 use naikkelas_core::reference::KBLI_VERSION;
-use naikkelas_core::{FieldError, Rupiah, UsdCents};
+use naikkelas_core::{FieldError, Rupiah, SizeClass, UsdCents};
 use naikkelas_store::{AuditContext, ImportRow, Result, RowOutcome, StoreError};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -51,6 +51,8 @@ impl<T> Bulk<T> for rusqlite::Result<T> {
 /// One stored or imported year of one enterprise.
 struct Year<'a> {
     values: Cow<'a, YearlyFigures>,
+    /// The stored row's size class; `None` for a year this batch adds.
+    stored: Option<Option<SizeClass>>,
     finalised: bool,
     /// A row of this batch named this year (a second one is a duplicate).
     seen: bool,
@@ -69,15 +71,22 @@ struct Entry<'a> {
     first: (&'a EnterpriseProfile, bool),
     profile_changed: bool,
     years: Vec<Year<'a>>,
+    /// The stored `latest_size_class`, to leave its index alone when the
+    /// newest year's class does not move.
+    latest_size: Option<SizeClass>,
     in_order: bool,
 }
 
-const FIND_ENTERPRISE: &str = "SELECT id, name, owner_name, address, regency_code, district_code, founded_year, \
-     phone, email, kbli, products, commodities FROM enterprises WHERE nib = ?1";
+/// An enterprise with all its years, one result row per year (or one with
+/// a NULL year): columns 0–11 are [`FIND_PROFILE`]'s, 12 the stored
+/// `latest_size_class`, 13–21 one year.
+const FIND_ENTERPRISE: &str = "SELECT e.id, e.name, e.owner_name, e.address, e.regency_code, e.district_code, \
+     e.founded_year, e.phone, e.email, e.kbli, e.products, e.commodities, e.latest_size_class, f.year, f.workers, \
+     f.investment_idr, f.production_idr, f.export_usd_cents, f.capacity, f.capacity_unit, f.size_class, \
+     f.finalised_at IS NOT NULL \
+     FROM enterprises e LEFT JOIN figures f ON f.enterprise_id = e.id WHERE e.nib = ?1";
 const FIND_PROFILE: &str = "SELECT id, name, owner_name, address, regency_code, district_code, founded_year, \
      phone, email, kbli, products, commodities FROM enterprises WHERE id = ?1";
-const FIND_FIGURES: &str = "SELECT year, workers, investment_idr, production_idr, export_usd_cents, capacity, \
-     capacity_unit, finalised_at IS NOT NULL FROM figures WHERE enterprise_id = ?1";
 
 pub(crate) fn import(conn: &mut Connection, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).bulk()?;
@@ -91,7 +100,8 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
     let mut next_id: i64 =
         conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM enterprises", [], |r| r.get(0)).bulk()?;
     let mut find = conn.prepare_cached(FIND_ENTERPRISE).bulk()?;
-    let mut find_figures = conn.prepare_cached(FIND_FIGURES).bulk()?;
+    // Scratch space for the JSON lists a comparison needs.
+    let mut buf = Vec::new();
 
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
     let mut entries: Vec<Entry> = Vec::with_capacity(rows.len());
@@ -106,20 +116,8 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
         let i = match index.get(nib) {
             Some(&i) => i,
             None => {
-                let stored = find
-                    .query_row([nib], |r| Ok((r.get::<_, i64>(0)?, stored_profile_equals(r, &row.profile)?)))
-                    .optional()
-                    .bulk()?;
-                let entry = match stored {
-                    Some((id, same)) => Entry {
-                        id,
-                        is_new: false,
-                        current: None,
-                        first: (&row.profile, same),
-                        profile_changed: false,
-                        years: stored_years(&mut find_figures, id)?,
-                        in_order: false,
-                    },
+                let entry = match lookup(&mut find, &mut buf, &row.profile)? {
+                    Some(stored) => stored,
                     None => {
                         next_id += 1;
                         Entry {
@@ -129,6 +127,7 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
                             first: (&row.profile, true),
                             profile_changed: false,
                             years: Vec::new(),
+                            latest_size: None,
                             in_order: false,
                         }
                     }
@@ -165,7 +164,7 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
             None if std::ptr::eq(e.first.0, &row.profile) || *e.first.0 == row.profile => !e.first.1,
             None => !conn
                 .prepare_cached(FIND_PROFILE)
-                .and_then(|mut s| s.query_row([e.id], |r| stored_profile_equals(r, &row.profile)))
+                .and_then(|mut s| s.query_row([e.id], |r| stored_profile_equals(r, &row.profile, &mut buf)))
                 .bulk()?,
         };
         e.current = Some(&row.profile);
@@ -173,9 +172,13 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
             e.profile_changed = !e.is_new;
         }
         match stored {
-            None => {
-                e.years.push(Year { values: Cow::Borrowed(&row.figures), finalised: false, seen: true, dirty: true })
-            }
+            None => e.years.push(Year {
+                values: Cow::Borrowed(&row.figures),
+                stored: None,
+                finalised: false,
+                seen: true,
+                dirty: true,
+            }),
             Some(s) if figures_changed => {
                 let y = &mut e.years[s];
                 y.values = Cow::Borrowed(&row.figures);
@@ -200,7 +203,6 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
         });
     }
     drop(find);
-    drop(find_figures);
 
     write(conn, &entries, &order, &at)?;
 
@@ -227,7 +229,7 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
 }
 
 fn text_eq(v: ValueRef<'_>, s: &str) -> bool {
-    matches!(v, ValueRef::Text(t) if t == s.as_bytes())
+    bytes_eq(v, s.as_bytes())
 }
 
 fn opt_text_eq(v: ValueRef<'_>, s: Option<&str>) -> bool {
@@ -238,46 +240,112 @@ fn opt_text_eq(v: ValueRef<'_>, s: Option<&str>) -> bool {
     }
 }
 
-/// Whether the profile columns of `r` (selected as in [`FIND_ENTERPRISE`])
+/// Whether the profile columns of `r` (selected as in [`FIND_PROFILE`])
 /// hold exactly what writing `p` would store. Compared as stored text, so
-/// nothing is parsed or allocated but the row's JSON lists.
-fn stored_profile_equals(r: &rusqlite::Row<'_>, p: &EnterpriseProfile) -> rusqlite::Result<bool> {
+/// nothing is parsed; the JSON lists are written into `buf`.
+fn stored_profile_equals(r: &rusqlite::Row<'_>, p: &EnterpriseProfile, buf: &mut Vec<u8>) -> rusqlite::Result<bool> {
     let founded = match (r.get_ref(6)?, p.founded_year) {
         (ValueRef::Null, None) => true,
         (ValueRef::Integer(a), Some(b)) => a == i64::from(b),
         _ => false,
     };
-    Ok(founded
+    let same = founded
         && text_eq(r.get_ref(1)?, &p.name)
         && text_eq(r.get_ref(2)?, &p.owner_name)
         && text_eq(r.get_ref(3)?, &p.address)
         && text_eq(r.get_ref(4)?, p.regency.as_str())
         && opt_text_eq(r.get_ref(5)?, p.district.as_ref().map(|d| d.as_str()))
         && opt_text_eq(r.get_ref(7)?, p.phone.as_deref())
-        && opt_text_eq(r.get_ref(8)?, p.email.as_deref())
-        && text_eq(r.get_ref(9)?, &kbli_json(p))
-        && text_eq(r.get_ref(10)?, &json(&p.products))
-        && text_eq(r.get_ref(11)?, &json(&p.commodities)))
+        && opt_text_eq(r.get_ref(8)?, p.email.as_deref());
+    Ok(same
+        && bytes_eq(r.get_ref(9)?, kbli_json_into(buf, p))
+        && bytes_eq(r.get_ref(10)?, json_into(buf, &p.products))
+        && bytes_eq(r.get_ref(11)?, json_into(buf, &p.commodities)))
 }
 
-fn stored_years<'a>(stmt: &mut rusqlite::CachedStatement<'_>, id: i64) -> Result<Vec<Year<'a>>> {
-    let mut rows = stmt.query([id]).bulk()?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().bulk()? {
-        let values = YearlyFigures {
-            year: r.get(0).bulk()?,
-            workers: r.get(1).bulk()?,
-            investment: Rupiah::new_unchecked(r.get(2).bulk()?),
-            production: Rupiah::new_unchecked(r.get(3).bulk()?),
-            export: UsdCents::new_unchecked(r.get(4).bulk()?),
-            capacity: r.get(5).bulk()?,
-            capacity_unit: r.get(6).bulk()?,
-        };
-        out.push(Year { values: Cow::Owned(values), finalised: r.get(7).bulk()?, seen: false, dirty: false });
+fn bytes_eq(v: ValueRef<'_>, b: &[u8]) -> bool {
+    matches!(v, ValueRef::Text(t) if t == b)
+}
+
+/// [`kbli_json`] without allocating: the codes are five ASCII digits, so
+/// no character needs escaping.
+fn kbli_json_into<'b>(buf: &'b mut Vec<u8>, p: &EnterpriseProfile) -> &'b [u8] {
+    buf.clear();
+    buf.push(b'[');
+    for (i, k) in p.kbli.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.push(b'"');
+        buf.extend_from_slice(k.as_str().as_bytes());
+        buf.push(b'"');
     }
-    Ok(out)
+    buf.push(b']');
+    buf
 }
 
+/// [`json`] into a reused buffer.
+fn json_into<'b>(buf: &'b mut Vec<u8>, v: &[String]) -> &'b [u8] {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, v).expect("a list of strings always serialises");
+    buf
+}
+
+fn size_class_of(v: ValueRef<'_>) -> Option<SizeClass> {
+    match v {
+        ValueRef::Text(t) => SizeClass::ALL.into_iter().find(|c| c.as_str().as_bytes() == t),
+        _ => None,
+    }
+}
+
+/// The stored enterprise with this row's NIB and all its years, or `None`.
+fn lookup<'a>(
+    find: &mut rusqlite::CachedStatement<'_>,
+    buf: &mut Vec<u8>,
+    p: &'a EnterpriseProfile,
+) -> Result<Option<Entry<'a>>> {
+    let mut rows = find.query([p.nib.as_str()]).bulk()?;
+    let Some(r) = rows.next().bulk()? else { return Ok(None) };
+    let mut e = Entry {
+        id: r.get(0).bulk()?,
+        is_new: false,
+        current: None,
+        first: (p, stored_profile_equals(r, p, buf).bulk()?),
+        profile_changed: false,
+        years: Vec::new(),
+        latest_size: size_class_of(r.get_ref(12).bulk()?),
+        in_order: false,
+    };
+    let mut next = Some(r);
+    while let Some(r) = next {
+        if let Some(year) = r.get::<_, Option<i32>>(13).bulk()? {
+            let values = YearlyFigures {
+                year,
+                workers: r.get(14).bulk()?,
+                investment: Rupiah::new_unchecked(r.get(15).bulk()?),
+                production: Rupiah::new_unchecked(r.get(16).bulk()?),
+                export: UsdCents::new_unchecked(r.get(17).bulk()?),
+                capacity: r.get(18).bulk()?,
+                capacity_unit: r.get(19).bulk()?,
+            };
+            e.years.push(Year {
+                values: Cow::Owned(values),
+                stored: Some(size_class_of(r.get_ref(20).bulk()?)),
+                finalised: r.get(21).bulk()?,
+                seen: false,
+                dirty: false,
+            });
+        }
+        next = rows.next().bulk()?;
+    }
+    Ok(Some(e))
+}
+
+/// Writes every changed enterprise once. Statements touch only what moved:
+/// SQLite rewrites an index whenever its column is assigned, equal value or
+/// not, so a size class that stays is left out of the `SET`, and the KBLI
+/// rows and search entry (an FTS delete re-tokenises the old text) are
+/// rewritten only when their source fields changed.
 fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Result<()> {
     let mut insert = conn
         .prepare_cached(
@@ -288,6 +356,8 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Res
                  ?19, ?19)",
         )
         .bulk()?;
+    // What the side tables are made from, before the profile changes.
+    let mut side_sources = conn.prepare_cached("SELECT name, kbli, products FROM enterprises WHERE id = ?1").bulk()?;
     // The version moves only when the profile changed, not for new figures.
     let mut update_profile = conn
         .prepare_cached(
@@ -304,6 +374,9 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Res
              WHERE id = ?1",
         )
         .bulk()?;
+    let mut update_latest_same_class = conn
+        .prepare_cached("UPDATE enterprises SET latest_year = ?2, latest_workers = ?3, updated_at = ?4 WHERE id = ?1")
+        .bulk()?;
     let mut delete_kbli = conn.prepare_cached("DELETE FROM enterprise_kbli WHERE enterprise_id = ?1").bulk()?;
     let mut insert_kbli = conn
         .prepare_cached(
@@ -314,25 +387,37 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Res
     let mut delete_search = conn.prepare_cached("DELETE FROM enterprise_search WHERE rowid = ?1").bulk()?;
     let mut insert_search =
         conn.prepare_cached("INSERT INTO enterprise_search (rowid, body) VALUES (?1, ?2)").bulk()?;
-    let mut upsert_figures = conn
+    let mut insert_figures = conn
         .prepare_cached(
             "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents,
                  capacity, capacity_unit, size_class)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (enterprise_id, year) DO UPDATE SET workers = excluded.workers,
-                 investment_idr = excluded.investment_idr, production_idr = excluded.production_idr,
-                 export_usd_cents = excluded.export_usd_cents, capacity = excluded.capacity,
-                 capacity_unit = excluded.capacity_unit, size_class = excluded.size_class",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .bulk()?;
+    let mut update_figures = conn
+        .prepare_cached(
+            "UPDATE figures SET workers = ?3, investment_idr = ?4, production_idr = ?5, export_usd_cents = ?6,
+                 capacity = ?7, capacity_unit = ?8, size_class = ?9
+             WHERE enterprise_id = ?1 AND year = ?2",
+        )
+        .bulk()?;
+    let mut update_figures_same_class = conn
+        .prepare_cached(
+            "UPDATE figures SET workers = ?3, investment_idr = ?4, production_idr = ?5, export_usd_cents = ?6,
+                 capacity = ?7, capacity_unit = ?8
+             WHERE enterprise_id = ?1 AND year = ?2",
+        )
+        .bulk()?;
+    let mut buf = Vec::new();
 
     for e in order.iter().map(|&i| &entries[i]) {
         let p = e.current.expect("a changed entry has a row");
         let latest = e.years.iter().map(|y| &*y.values).max_by_key(|f| f.year);
-        let (latest_year, latest_size, latest_workers) =
-            (latest.map(|f| f.year), latest.map(|f| f.size_class().as_str()), latest.map(|f| f.workers));
-        let reprofiled = e.is_new || e.profile_changed;
-        if e.is_new {
+        let (latest_year, latest_class, latest_workers) =
+            (latest.map(|f| f.year), latest.map(|f| f.size_class()), latest.map(|f| f.workers));
+        let latest_size = latest_class.map(SizeClass::as_str);
+        // (KBLI rows, search entry) to write.
+        let (kbli, search) = if e.is_new {
             insert
                 .execute(params![
                     e.id,
@@ -356,7 +441,16 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Res
                     at,
                 ])
                 .bulk()?;
+            (true, true)
         } else if e.profile_changed {
+            let (kbli, search) = side_sources
+                .query_row([e.id], |r| {
+                    let kbli = !bytes_eq(r.get_ref(1)?, kbli_json_into(&mut buf, p));
+                    let search =
+                        !text_eq(r.get_ref(0)?, &p.name) || !bytes_eq(r.get_ref(2)?, json_into(&mut buf, &p.products));
+                    Ok((kbli, search))
+                })
+                .bulk()?;
             update_profile
                 .execute(params![
                     e.id,
@@ -379,32 +473,64 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Res
                     at,
                 ])
                 .bulk()?;
-            delete_kbli.execute([e.id]).bulk()?;
-            delete_search.execute([e.id]).bulk()?;
+            if kbli {
+                delete_kbli.execute([e.id]).bulk()?;
+            }
+            if search {
+                delete_search.execute([e.id]).bulk()?;
+            }
+            (kbli, search)
         } else {
-            update_latest.execute(params![e.id, latest_year, latest_size, latest_workers, at]).bulk()?;
-        }
-        if reprofiled {
-            // KBLI rows and the search entry follow the profile.
+            if latest_class.is_some() && latest_class == e.latest_size {
+                update_latest_same_class.execute(params![e.id, latest_year, latest_workers, at]).bulk()?;
+            } else {
+                update_latest.execute(params![e.id, latest_year, latest_size, latest_workers, at]).bulk()?;
+            }
+            (false, false)
+        };
+        // KBLI rows and the search entry follow the profile.
+        if kbli {
             for (i, k) in p.kbli.iter().enumerate() {
                 insert_kbli.execute(params![e.id, i as i64, k.as_str(), KBLI_VERSION, k.division()]).bulk()?;
             }
+        }
+        if search {
             insert_search.execute(params![e.id, search_body(p)]).bulk()?;
         }
-        for f in e.years.iter().filter(|y| y.dirty).map(|y| &*y.values) {
-            upsert_figures
-                .execute(params![
-                    e.id,
-                    f.year,
-                    f.workers,
-                    f.investment.get(),
-                    f.production.get(),
-                    f.export.cents(),
-                    f.capacity,
-                    f.capacity_unit,
-                    f.size_class().as_str(),
-                ])
-                .bulk()?;
+        for y in e.years.iter().filter(|y| y.dirty) {
+            let f = &*y.values;
+            let class = f.size_class();
+            let stmt = match y.stored {
+                None => &mut insert_figures,
+                Some(stored) if stored == Some(class) => {
+                    update_figures_same_class
+                        .execute(params![
+                            e.id,
+                            f.year,
+                            f.workers,
+                            f.investment.get(),
+                            f.production.get(),
+                            f.export.cents(),
+                            f.capacity,
+                            f.capacity_unit,
+                        ])
+                        .bulk()?;
+                    continue;
+                }
+                Some(_) => &mut update_figures,
+            };
+            stmt.execute(params![
+                e.id,
+                f.year,
+                f.workers,
+                f.investment.get(),
+                f.production.get(),
+                f.export.cents(),
+                f.capacity,
+                f.capacity_unit,
+                class.as_str(),
+            ])
+            .bulk()?;
         }
     }
     Ok(())

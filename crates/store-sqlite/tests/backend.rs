@@ -149,3 +149,97 @@ async fn import_batch_throughput() {
     q.text = Some("mikro 4999".into());
     assert_eq!(s.list_enterprises(&q).await.unwrap().total, 11);
 }
+
+/// The bulk path writes only what moved: this checks that the side tables
+/// (KBLI rows, search index, `latest_*`) still follow every kind of change,
+/// including a stored profile compared after a rejected first row.
+#[tokio::test]
+async fn import_keeps_side_tables_in_step_with_each_kind_of_change() {
+    use naikkelas_core::{Scope, SizeClass};
+    let s = SqliteStore::open_temporary().await.unwrap();
+    s.migrate().await.unwrap();
+    let c = ctx("import");
+    let row = |n: u64, p: &naikkelas_core::enterprise::EnterpriseProfile, f| ImportRow {
+        row: n,
+        profile: p.clone(),
+        figures: f,
+    };
+    let count = |q: EnterpriseQuery| {
+        let s = s.clone();
+        async move { s.list_enterprises(&q).await.unwrap().total }
+    };
+    let q = |f: &dyn Fn(&mut EnterpriseQuery)| {
+        let mut q = EnterpriseQuery::in_scope(Scope::National);
+        f(&mut q);
+        q
+    };
+    let a = profile(701, "Dodol Garut Ibu Eni", "64.72", &["10794"], &["dodol"]);
+    let out = s
+        .import_batch(&[row(2, &a, figures(2023, 5, 100_000_000)), row(3, &a, figures(2024, 5, 100_000_000))], &c)
+        .await
+        .unwrap();
+    assert_eq!(out, [RowOutcome::Inserted, RowOutcome::Inserted]);
+    let version = s.enterprise(&a.nib).await.unwrap().unwrap().version;
+
+    // Address only: an update that leaves KBLI rows and search entry alone.
+    let mut a2 = a.clone();
+    a2.address = "Jl. Baru 1".into();
+    assert_eq!(s.import_batch(&[row(2, &a2, figures(2024, 5, 100_000_000))], &c).await.unwrap(), [RowOutcome::Updated]);
+    let r = s.enterprise(&a.nib).await.unwrap().unwrap();
+    assert_eq!((r.profile.clone(), r.version), (a2.clone(), version + 1));
+    assert_eq!(count(q(&|q| q.text = Some("garut".into()))).await, 1);
+    assert_eq!(count(q(&|q| q.kbli = Some(naikkelas_store::conformance::kbli("10794")))).await, 1);
+
+    // Name and KBLI: both side tables move.
+    let mut a3 = a2.clone();
+    a3.name = "Wajik Ketan Ibu Eni".into();
+    a3.kbli = vec![naikkelas_store::conformance::kbli("10793")];
+    assert_eq!(s.import_batch(&[row(2, &a3, figures(2024, 5, 100_000_000))], &c).await.unwrap(), [RowOutcome::Updated]);
+    assert_eq!(count(q(&|q| q.text = Some("garut".into()))).await, 0);
+    assert_eq!(count(q(&|q| q.text = Some("wajik".into()))).await, 1);
+    assert_eq!(count(q(&|q| q.kbli = Some(naikkelas_store::conformance::kbli("10794")))).await, 0);
+    assert_eq!(count(q(&|q| q.kbli = Some(naikkelas_store::conformance::kbli("10793")))).await, 1);
+
+    // The newest year changes class; then an older year changes alone.
+    assert_eq!(
+        s.import_batch(&[row(2, &a3, figures(2024, 25, 2_000_000_000))], &c).await.unwrap(),
+        [RowOutcome::Updated]
+    );
+    assert_eq!(count(q(&|q| q.size_class = Some(SizeClass::Menengah))).await, 1);
+    assert_eq!(s.import_batch(&[row(2, &a3, figures(2023, 6, 100_000_000))], &c).await.unwrap(), [RowOutcome::Updated]);
+    let r = s.enterprise(&a.nib).await.unwrap().unwrap();
+    assert_eq!(r.latest_figures().unwrap().size_class, SizeClass::Menengah);
+    assert_eq!(r.figures[0].figures.workers, 6);
+    assert_eq!(count(q(&|q| q.size_class = Some(SizeClass::Menengah))).await, 1);
+    assert_eq!(count(q(&|q| q.year = Some(2023))).await, 1);
+
+    // A rejected first row (final year) with one profile, then a row with
+    // another: the stored profile is compared with the second.
+    s.finalise_figures(&a.nib, 2024, &c).await.unwrap();
+    let mut p1 = a3.clone();
+    p1.owner_name = "Dibuang".into();
+    let out = s
+        .import_batch(&[row(2, &p1, figures(2024, 1, 1_000_000)), row(3, &a3, figures(2023, 6, 100_000_000))], &c)
+        .await
+        .unwrap();
+    assert!(matches!(out[0], RowOutcome::Rejected(_)));
+    assert_eq!(out[1], RowOutcome::Unchanged);
+    let mut p2 = a3.clone();
+    p2.phone = None;
+    let out = s
+        .import_batch(&[row(2, &p1, figures(2024, 1, 1_000_000)), row(3, &p2, figures(2023, 6, 100_000_000))], &c)
+        .await
+        .unwrap();
+    assert_eq!(out[1], RowOutcome::Updated);
+    assert_eq!(s.enterprise(&a.nib).await.unwrap().unwrap().profile, p2);
+
+    // The search index is whole and has one entry per enterprise.
+    sqlx::query("INSERT INTO enterprise_search (enterprise_search) VALUES ('integrity-check')")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM enterprise_search").fetch_one(s.pool()).await.unwrap();
+    assert_eq!(entries, 1);
+    let log = s.audit_page(0, 100).await.unwrap();
+    naikkelas_core::audit::verify_page(naikkelas_core::audit::GENESIS, 1, &log).unwrap();
+}
