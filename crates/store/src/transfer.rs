@@ -364,7 +364,7 @@ pub const COPY_PAGE: u32 = 5_000;
 /// Copies a whole installation from `from` into `to`: refuses a target that
 /// holds anything but reference data, empties it, copies every table of
 /// [`TABLES`] in pages of [`COPY_PAGE`] rows (calling `progress(table,
-/// rows_so_far)` after each page), then compares the checksums of both
+/// rows_so_far)` after each page, and once for an empty table), then compares the checksums of both
 /// sides. Returns the (equal) checksums.
 pub async fn copy_installation(
     from: &dyn Transfer,
@@ -385,7 +385,10 @@ pub async fn copy_installation(
         loop {
             let page = from.dump_table(t.name, last.as_ref(), COPY_PAGE).await.map_err(src)?;
             copied += to.load_table(t.name, &page).await.map_err(dst)?;
-            progress(t.name, copied);
+            // The empty page that ends a table of whole pages is not news.
+            if !page.is_empty() || copied == 0 {
+                progress(t.name, copied);
+            }
             if page.len() < COPY_PAGE as usize {
                 break;
             }
