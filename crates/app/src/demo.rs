@@ -3,8 +3,10 @@
 use crate::auth::UserDraft;
 use crate::error::{AppError, AppResult};
 use crate::service::Service;
+use naikkelas_core::permit::Permit;
 use naikkelas_core::{Actor, RegionCode, Scope};
 use naikkelas_store::EnterpriseQuery;
+use time::{Date, Duration, Month};
 
 pub struct DemoAccount {
     pub username: &'static str,
@@ -64,4 +66,70 @@ pub async fn ensure_accounts(svc: &Service) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+/// Gives a share of the food and beverage enterprises the product permits
+/// they would realistically hold (P-IRT, halal, a few BPOM MD), so the demo
+/// shows quality level L1 and expired permits. Deterministic: the choice and
+/// the dates follow from the NIB alone, so the same seed gives the same
+/// registry on every database. Returns the number of permits added.
+pub async fn add_demo_permits(svc: &Service) -> AppResult<u64> {
+    let system = Actor::system();
+    let ctx = svc.audit_ctx(&system);
+    let mut added = 0;
+    for division in ["10", "11"] {
+        let mut q = EnterpriseQuery::in_scope(Scope::National);
+        q.division = Some(division.to_string());
+        let mut after: Option<naikkelas_core::Nib> = None;
+        loop {
+            let page = svc.store().export_page(&q, after.as_ref(), 500).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.profile.nib.clone());
+            for rec in &page {
+                if !rec.permits.is_empty() {
+                    continue;
+                }
+                for p in demo_permits(rec.profile.nib.as_str()) {
+                    svc.store().add_permit(&rec.profile.nib, &p, &ctx).await?;
+                    added += 1;
+                }
+            }
+        }
+    }
+    Ok(added)
+}
+
+/// FNV-1a: a stable hash of the NIB, independent of platform and seed order.
+fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn demo_permits(nib: &str) -> Vec<Permit> {
+    let h = stable_hash(nib);
+    let base = Date::from_calendar_date(2019, Month::January, 1).expect("valid date");
+    let from = base + Duration::days((h % 2_400) as i64);
+    let mut out = Vec::new();
+    // About 40 % hold a P-IRT (valid five years; the older ones have lapsed).
+    if h % 100 < 40 {
+        let until = from + Duration::days(5 * 365 - 1);
+        let number = format!("{}{:012}-{:02}", 2 + h % 3, h % 1_000_000_000_000, 20 + h % 10);
+        if let Ok(p) = Permit::validate("pirt", &number, "DPMPTSP", Some(from), Some(until)) {
+            out.push(p);
+        }
+    }
+    // About 15 % hold a halal certificate (no end date).
+    if (h / 100) % 100 < 15 {
+        let number = format!("ID{:014}", h % 100_000_000_000_000);
+        if let Ok(p) = Permit::validate("halal", &number, "BPJPH", Some(from + Duration::days(90)), None) {
+            out.push(p);
+        }
+    }
+    // A few larger producers hold a BPOM MD registration.
+    if (h / 10_000) % 100 < 4 {
+        let number = format!("MD {:012}", h % 1_000_000_000_000);
+        if let Ok(p) = Permit::validate("bpom_md", &number, "BPOM", Some(from), None) {
+            out.push(p);
+        }
+    }
+    out
 }

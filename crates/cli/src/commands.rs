@@ -158,6 +158,8 @@ async fn demo(args: DemoArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
         let started = std::time::Instant::now();
         let summary = ingest::load_demo_data(&svc, &args).await?;
         eprintln!("loaded {} rows in {:.1} s ({} rejected)", summary.0, started.elapsed().as_secs_f64(), summary.1);
+        let permits = naikkelas_app::demo::add_demo_permits(&svc).await.map_err(explain)?;
+        eprintln!("added {permits} product permits (P-IRT, halal, BPOM MD)");
     } else {
         eprintln!("reusing {} with {existing} enterprises", mask(&cfg.db));
     }
