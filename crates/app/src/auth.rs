@@ -151,6 +151,14 @@ impl Service {
         Ok(self.store().create_user(&u, &self.audit_ctx(actor)).await?)
     }
 
+    /// Every account, for administrators.
+    pub async fn list_users(&self, actor: &Actor) -> AppResult<Vec<UserRecord>> {
+        if !actor.can_manage_users() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store().list_users().await?)
+    }
+
     /// Checks a password. Unknown users and wrong passwords give the same
     /// answer in the same time.
     pub async fn authenticate(&self, username: &str, password: &str) -> AppResult<UserRecord> {

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/enterprises/{nib}/figures/{year}/correct", post(ui::figures::correct))
         .route("/enterprises/{nib}/permits", post(ui::figures::add_permit))
         .route("/enterprises/{nib}/permits/{id}/delete", post(ui::figures::remove_permit))
+        .route("/users", get(ui::users::list).post(ui::users::create))
         .route("/imports", post(ui::imports::upload))
         .route("/imports/new", get(ui::imports::new_form))
         .route("/imports/{id}", get(ui::imports::show))

@@ -7,6 +7,7 @@ pub mod figures;
 pub mod home;
 pub mod imports;
 pub mod login;
+pub mod users;
 
 use crate::state::AppState;
 use axum::response::Html;

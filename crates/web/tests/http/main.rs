@@ -58,6 +58,7 @@ on_both_backends! {
     ui::officer_registers_and_finds_by_search_in_english_too,
     ui::stored_html_is_rendered_inert_and_headers_are_strict,
     ui::home_offers_demo_logins_and_every_error_page_a_way_back,
+    ui::administrators_manage_users_and_nobody_else_does,
     ui::an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows,
     openapi::openapi_document_matches_its_snapshot,
     openapi::the_docs_page_uses_vendored_assets_only,

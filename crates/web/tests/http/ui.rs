@@ -278,3 +278,42 @@ pub async fn an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows
     let (owner, _) = app.login("pemilik").await;
     assert_eq!(app.get_page("/imports/new", Some(&owner)).await.status, StatusCode::FORBIDDEN);
 }
+
+pub async fn administrators_manage_users_and_nobody_else_does(app: TestApp) {
+    let (cookie, csrf) = app.login("admin").await;
+    let page = app.get_page("/users", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("petugas.samarinda"));
+    assert!(!page.body.contains("argon2"), "no password hashes on the page");
+    let bad = app
+        .post_form(
+            "/users",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "dinas.kukar"),
+                ("password", "rahasia-123"),
+                ("role", "officer"),
+                ("region", "64.99"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("value=\"dinas.kukar\""));
+    let ok = app
+        .post_form(
+            "/users",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "dinas.kukar"),
+                ("password", "rahasia-123"),
+                ("role", "officer"),
+                ("region", "64.02"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let (officer, _) = app.login("petugas.samarinda").await;
+    assert_eq!(app.get_page("/users", Some(&officer)).await.status, StatusCode::FORBIDDEN);
+}
