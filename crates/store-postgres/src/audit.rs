@@ -11,11 +11,10 @@ use sqlx::{PgConnection, PgPool, Row};
 /// values and never chain two entries to the same predecessor. Callers lock
 /// their own rows first and the head last, which keeps lock order acyclic.
 pub(crate) async fn append(conn: &mut PgConnection, r: AuditRecord) -> Result<AuditEntry> {
-    let (seq, hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?;
+    let (seq, hash): (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
     let e = r.chain(seq + 1, &hash);
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash) \
@@ -68,8 +67,7 @@ pub(crate) async fn record(
     .await
 }
 
-const COLUMNS: &str =
-    "seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash";
+const COLUMNS: &str = "seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash";
 
 fn entry(row: &PgRow) -> AuditEntry {
     AuditEntry {
@@ -88,12 +86,7 @@ fn entry(row: &PgRow) -> AuditEntry {
 
 pub(crate) async fn page(pool: &PgPool, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
     let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-    let rows = sqlx::query(&sql)
-        .bind(after_seq)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
+    let rows = sqlx::query(&sql).bind(after_seq).bind(i64::from(limit)).fetch_all(pool).await.map_err(db)?;
     Ok(rows.iter().map(entry).collect())
 }
 
@@ -103,15 +96,9 @@ pub(crate) async fn for_entity(
     entity_id: &str,
     limit: u32,
 ) -> Result<Vec<AuditEntry>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(entity_type)
-        .bind(entity_id)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
+    let sql =
+        format!("SELECT {COLUMNS} FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3");
+    let rows =
+        sqlx::query(&sql).bind(entity_type).bind(entity_id).bind(i64::from(limit)).fetch_all(pool).await.map_err(db)?;
     Ok(rows.iter().map(entry).collect())
 }

@@ -23,12 +23,7 @@ pub struct PgOptions {
 
 impl Default for PgOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 10,
-            read_url: None,
-            read_max_connections: 10,
-            acquire_timeout: Duration::from_secs(10),
-        }
+        Self { max_connections: 10, read_url: None, read_max_connections: 10, acquire_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -40,44 +35,23 @@ impl PgStore {
     }
 
     /// Connects with writes on `primary` and lag-tolerant reads on `read_url`.
-    pub async fn connect_with_replica(
-        primary: &str,
-        read_url: &str,
-    ) -> Result<PgStore, StoreError> {
-        Self::connect_with(
-            primary,
-            &PgOptions {
-                read_url: Some(read_url.to_string()),
-                ..PgOptions::default()
-            },
-        )
-        .await
+    pub async fn connect_with_replica(primary: &str, read_url: &str) -> Result<PgStore, StoreError> {
+        Self::connect_with(primary, &PgOptions { read_url: Some(read_url.to_string()), ..PgOptions::default() }).await
     }
 
     pub async fn connect_with(url: &str, opts: &PgOptions) -> Result<PgStore, StoreError> {
         let primary = pool(url, opts.max_connections, opts.acquire_timeout).await?;
         let (read, replica) = match &opts.read_url {
-            Some(r) if r != url => (
-                pool(r, opts.read_max_connections, opts.acquire_timeout).await?,
-                true,
-            ),
+            Some(r) if r != url => (pool(r, opts.read_max_connections, opts.acquire_timeout).await?, true),
             _ => (primary.clone(), false),
         };
-        Ok(PgStore {
-            primary,
-            read,
-            replica,
-        })
+        Ok(PgStore { primary, read, replica })
     }
 
     /// Wraps pools opened elsewhere (tests, embedding applications).
     pub fn from_pools(primary: PgPool, read: Option<PgPool>) -> PgStore {
         let replica = read.is_some();
-        PgStore {
-            read: read.unwrap_or_else(|| primary.clone()),
-            primary,
-            replica,
-        }
+        PgStore { read: read.unwrap_or_else(|| primary.clone()), primary, replica }
     }
 
     /// The primary pool, for tooling that needs raw access (e.g. tests).
@@ -110,8 +84,5 @@ fn connect_error(url: &str, e: &dyn std::fmt::Display) -> StoreError {
     let masked = mask_password(url);
     let reason = e.to_string().replace(url, &masked);
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
-    StoreError::Connect {
-        url: masked,
-        reason,
-    }
+    StoreError::Connect { url: masked, reason }
 }

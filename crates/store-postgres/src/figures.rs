@@ -15,11 +15,7 @@ fn figures_json(f: &YearlyFigures) -> String {
 /// Keeps `latest_*` on `enterprises` equal to the newest year's figures, so
 /// lists filter and show the latest size class without a subquery.
 /// `at` also stamps `updated_at`; a data transfer passes `None` to keep it.
-pub(crate) async fn refresh_latest(
-    conn: &mut PgConnection,
-    ids: &[i64],
-    at: Option<OffsetDateTime>,
-) -> Result<()> {
+pub(crate) async fn refresh_latest(conn: &mut PgConnection, ids: &[i64], at: Option<OffsetDateTime>) -> Result<()> {
     sqlx::query(
         "UPDATE enterprises e SET latest_year = l.year, latest_workers = l.workers, \
          latest_size_class = l.size_class, updated_at = COALESCE($2, e.updated_at) \
@@ -37,11 +33,7 @@ pub(crate) async fn refresh_latest(
 }
 
 /// The stored figures of one year and whether they are final.
-async fn current(
-    conn: &mut PgConnection,
-    id: i64,
-    year: i32,
-) -> Result<Option<(YearlyFigures, bool)>> {
+async fn current(conn: &mut PgConnection, id: i64, year: i32) -> Result<Option<(YearlyFigures, bool)>> {
     let row = sqlx::query(
         "SELECT year, workers, investment_idr, production_idr, export_usd_cents, capacity, capacity_unit, \
          finalised_at IS NOT NULL FROM figures WHERE enterprise_id = $1 AND year = $2",
@@ -78,12 +70,7 @@ async fn write(conn: &mut PgConnection, id: i64, f: &YearlyFigures) -> Result<()
     Ok(())
 }
 
-pub(crate) async fn record(
-    pool: &PgPool,
-    nib: &Nib,
-    f: &YearlyFigures,
-    ctx: &AuditContext,
-) -> Result<()> {
+pub(crate) async fn record(pool: &PgPool, nib: &Nib, f: &YearlyFigures, ctx: &AuditContext) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let before = current(&mut tx, id, f.year).await?;
@@ -93,25 +80,11 @@ pub(crate) async fn record(
     write(&mut tx, id, f).await?;
     refresh_latest(&mut tx, &[id], Some(ctx.at)).await?;
     let before = before.map(|(b, _)| figures_json(&b));
-    audit::record(
-        &mut tx,
-        ctx,
-        "record_figures",
-        "enterprise",
-        nib.as_str(),
-        before,
-        Some(figures_json(f)),
-    )
-    .await?;
+    audit::record(&mut tx, ctx, "record_figures", "enterprise", nib.as_str(), before, Some(figures_json(f))).await?;
     tx.commit().await.map_err(db)
 }
 
-pub(crate) async fn finalise(
-    pool: &PgPool,
-    nib: &Nib,
-    year: i32,
-    ctx: &AuditContext,
-) -> Result<()> {
+pub(crate) async fn finalise(pool: &PgPool, nib: &Nib, year: i32, ctx: &AuditContext) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     match current(&mut tx, id, year).await? {
@@ -129,16 +102,7 @@ pub(crate) async fn finalise(
         .await
         .map_err(db)?;
     let after = serde_json::json!({ "year": year, "finalised_by": ctx.actor }).to_string();
-    audit::record(
-        &mut tx,
-        ctx,
-        "finalise",
-        "enterprise",
-        nib.as_str(),
-        None,
-        Some(after),
-    )
-    .await?;
+    audit::record(&mut tx, ctx, "finalise", "enterprise", nib.as_str(), None, Some(after)).await?;
     tx.commit().await.map_err(db)
 }
 
@@ -154,9 +118,7 @@ pub(crate) async fn correct(
     let previous = match current(&mut tx, id, f.year).await? {
         Some((prev, true)) => prev,
         _ => {
-            return Err(StoreError::Conflict(
-                FieldError::new("tahun_data", "figures.not_final").with("value", f.year),
-            ))
+            return Err(StoreError::Conflict(FieldError::new("tahun_data", "figures.not_final").with("value", f.year)))
         }
     };
     sqlx::query(
@@ -179,26 +141,16 @@ pub(crate) async fn correct(
     .await
     .map_err(db)?;
     write(&mut tx, id, f).await?;
-    sqlx::query(
-        "UPDATE figures SET corrections = corrections + 1 WHERE enterprise_id = $1 AND year = $2",
-    )
-    .bind(id)
-    .bind(f.year)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    sqlx::query("UPDATE figures SET corrections = corrections + 1 WHERE enterprise_id = $1 AND year = $2")
+        .bind(id)
+        .bind(f.year)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     refresh_latest(&mut tx, &[id], Some(ctx.at)).await?;
     let after = serde_json::json!({ "figures": f, "reason": reason }).to_string();
-    audit::record(
-        &mut tx,
-        ctx,
-        "correct",
-        "enterprise",
-        nib.as_str(),
-        Some(figures_json(&previous)),
-        Some(after),
-    )
-    .await?;
+    audit::record(&mut tx, ctx, "correct", "enterprise", nib.as_str(), Some(figures_json(&previous)), Some(after))
+        .await?;
     tx.commit().await.map_err(db)
 }
 

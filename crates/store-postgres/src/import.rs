@@ -27,11 +27,7 @@ struct Year {
     dirty: bool,
 }
 
-pub(crate) async fn import_batch(
-    pool: &PgPool,
-    rows: &[ImportRow],
-    ctx: &AuditContext,
-) -> Result<Vec<RowOutcome>> {
+pub(crate) async fn import_batch(pool: &PgPool, rows: &[ImportRow], ctx: &AuditContext) -> Result<Vec<RowOutcome>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -48,16 +44,7 @@ pub(crate) async fn import_batch(
         "changed_nibs": changed_nibs,
     });
     let entity_id = format!("rows {}-{}", rows[0].row, rows[rows.len() - 1].row);
-    audit::record(
-        &mut tx,
-        ctx,
-        "import",
-        "enterprise_batch",
-        &entity_id,
-        None,
-        Some(summary.to_string()),
-    )
-    .await?;
+    audit::record(&mut tx, ctx, "import", "enterprise_batch", &entity_id, None, Some(summary.to_string())).await?;
     tx.commit().await.map_err(db)?;
     Ok(outcomes)
 }
@@ -74,23 +61,12 @@ async fn merge(
     nibs.dedup();
 
     // Locked in NIB order, so two overlapping imports cannot deadlock.
-    let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = ANY($1) ORDER BY e.nib FOR UPDATE OF e");
+    let sql =
+        format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = ANY($1) ORDER BY e.nib FOR UPDATE OF e");
     let mut ents: HashMap<String, Enterprise> = HashMap::with_capacity(nibs.len());
-    for row in sqlx::query(&sql)
-        .bind(&nibs)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?
-    {
+    for row in sqlx::query(&sql).bind(&nibs).fetch_all(&mut *conn).await.map_err(db)? {
         let (id, profile) = profile_of(&row)?;
-        ents.insert(
-            profile.nib.to_string(),
-            Enterprise {
-                id: Some(id),
-                profile,
-                dirty: false,
-            },
-        );
+        ents.insert(profile.nib.to_string(), Enterprise { id: Some(id), profile, dirty: false });
     }
     let figs_rows = sqlx::query(
         "SELECT e.nib, f.year, f.workers, f.investment_idr, f.production_idr, f.export_usd_cents, f.capacity, \
@@ -101,18 +77,10 @@ async fn merge(
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
-    let mut years: HashMap<(String, i32), Year> =
-        HashMap::with_capacity(figs_rows.len() + rows.len());
+    let mut years: HashMap<(String, i32), Year> = HashMap::with_capacity(figs_rows.len() + rows.len());
     for row in &figs_rows {
         let f = figures_of(row, 1);
-        years.insert(
-            (row.get(0), f.year),
-            Year {
-                figures: f,
-                finalised: row.get(8),
-                dirty: false,
-            },
-        );
+        years.insert((row.get(0), f.year), Year { figures: f, finalised: row.get(8), dirty: false });
     }
 
     let mut outcomes = Vec::with_capacity(rows.len());
@@ -122,9 +90,7 @@ async fn merge(
     for r in rows {
         let nib = r.profile.nib.as_str();
         if !seen.insert((nib, r.figures.year)) {
-            outcomes.push(RowOutcome::Rejected(
-                FieldError::new("nib", "row.duplicate").with("value", nib),
-            ));
+            outcomes.push(RowOutcome::Rejected(FieldError::new("nib", "row.duplicate").with("value", nib)));
             continue;
         }
         let key = (nib.to_string(), r.figures.year);
@@ -148,25 +114,11 @@ async fn merge(
         }
         if profile_change {
             let id = ent.and_then(|e| e.id);
-            ents.insert(
-                nib.to_string(),
-                Enterprise {
-                    id,
-                    profile: r.profile.clone(),
-                    dirty: true,
-                },
-            );
+            ents.insert(nib.to_string(), Enterprise { id, profile: r.profile.clone(), dirty: true });
         }
         if figures_change {
             let finalised = year.is_some_and(|y| y.finalised);
-            years.insert(
-                key,
-                Year {
-                    figures: r.figures.clone(),
-                    finalised,
-                    dirty: true,
-                },
-            );
+            years.insert(key, Year { figures: r.figures.clone(), finalised, dirty: true });
         }
     }
 
@@ -208,21 +160,14 @@ async fn write_enterprises(
     latest: &HashMap<&str, &YearlyFigures>,
     ctx: &AuditContext,
 ) -> Result<Vec<i64>> {
-    let dirty: Vec<&EnterpriseProfile> = ents
-        .values()
-        .filter(|e| e.dirty)
-        .map(|e| &e.profile)
-        .collect();
+    let dirty: Vec<&EnterpriseProfile> = ents.values().filter(|e| e.dirty).map(|e| &e.profile).collect();
     if dirty.is_empty() {
         return Ok(Vec::new());
     }
     let last = |p: &EnterpriseProfile| latest.get(p.nib.as_str()).copied();
-    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| {
-        dirty.iter().map(|p| f(p)).collect::<Vec<String>>()
-    };
-    let opt = |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| {
-        dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>()
-    };
+    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| dirty.iter().map(|p| f(p)).collect::<Vec<String>>();
+    let opt =
+        |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>();
     let json = |v: &Vec<String>| serde_json::to_string(v).expect("serialises");
     // Products and commodities travel as JSON text: UNNEST cannot carry
     // ragged arrays.
@@ -268,19 +213,13 @@ async fn write_enterprises(
     .bind(col(&|p| name_key(&p.name)))
     .bind(dirty.iter().map(|p| last(p).map(|f| f.year)).collect::<Vec<Option<i32>>>())
     .bind(dirty.iter().map(|p| last(p).map(|f| f.workers)).collect::<Vec<Option<i64>>>())
-    .bind(
-        dirty
-            .iter()
-            .map(|p| last(p).map(|f| f.size_class().as_str().to_string()))
-            .collect::<Vec<Option<String>>>(),
-    )
+    .bind(dirty.iter().map(|p| last(p).map(|f| f.size_class().as_str().to_string())).collect::<Vec<Option<String>>>())
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
 
     let mut ids = Vec::with_capacity(written.len());
-    let (mut k_ids, mut k_pos, mut k_codes, mut k_divs) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut k_ids, mut k_pos, mut k_codes, mut k_divs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in &written {
         let id: i64 = row.get(0);
         let nib: String = row.get(1);
@@ -315,11 +254,7 @@ async fn write_enterprises(
 }
 
 /// The latest figures of enterprises whose profile stayed as it was.
-async fn write_latest(
-    conn: &mut PgConnection,
-    rows: &[(i64, &YearlyFigures)],
-    ctx: &AuditContext,
-) -> Result<()> {
+async fn write_latest(conn: &mut PgConnection, rows: &[(i64, &YearlyFigures)], ctx: &AuditContext) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }

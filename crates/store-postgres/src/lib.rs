@@ -30,9 +30,8 @@ use naikkelas_core::permit::Permit;
 use naikkelas_core::reference::Reference;
 use naikkelas_core::Nib;
 use naikkelas_store::{
-    AuditContext, EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision,
-    ImportRow, NewApiToken, NewUser, Result, RowOutcome, SessionRecord, Store, StoreError,
-    UserRecord,
+    AuditContext, EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision, ImportRow, NewApiToken,
+    NewUser, Result, RowOutcome, SessionRecord, Store, StoreError, UserRecord,
 };
 use sqlx::PgPool;
 
@@ -48,10 +47,7 @@ pub struct PgStore {
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
-            .field("primary_size", &self.primary.size())
-            .field("replica", &self.replica)
-            .finish()
+        f.debug_struct("PgStore").field("primary_size", &self.primary.size()).field("replica", &self.replica).finish()
     }
 }
 
@@ -66,8 +62,7 @@ pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error, constraint: &str) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.code().as_deref() == Some("23505") && d.constraint() == Some(constraint))
+    e.as_database_error().is_some_and(|d| d.code().as_deref() == Some("23505") && d.constraint() == Some(constraint))
 }
 
 #[async_trait]
@@ -85,10 +80,7 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.primary)
-            .await
-            .map_err(db)?;
+        sqlx::query("SELECT 1").execute(&self.primary).await.map_err(db)?;
         Ok(())
     }
 
@@ -121,12 +113,7 @@ impl Store for PgStore {
         list::facets(&self.read, q).await
     }
 
-    async fn record_figures(
-        &self,
-        nib: &Nib,
-        f: &YearlyFigures,
-        audit: &AuditContext,
-    ) -> Result<()> {
+    async fn record_figures(&self, nib: &Nib, f: &YearlyFigures, audit: &AuditContext) -> Result<()> {
         figures::record(&self.primary, nib, f, audit).await
     }
 
@@ -134,13 +121,7 @@ impl Store for PgStore {
         figures::finalise(&self.primary, nib, year, audit).await
     }
 
-    async fn correct_figures(
-        &self,
-        nib: &Nib,
-        f: &YearlyFigures,
-        reason: &str,
-        audit: &AuditContext,
-    ) -> Result<()> {
+    async fn correct_figures(&self, nib: &Nib, f: &YearlyFigures, reason: &str, audit: &AuditContext) -> Result<()> {
         figures::correct(&self.primary, nib, f, reason, audit).await
     }
 
@@ -156,11 +137,7 @@ impl Store for PgStore {
         registry::remove_permit(&self.primary, nib, permit_id, audit).await
     }
 
-    async fn import_batch(
-        &self,
-        rows: &[ImportRow],
-        audit: &AuditContext,
-    ) -> Result<Vec<RowOutcome>> {
+    async fn import_batch(&self, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
         import::import_batch(&self.primary, rows, audit).await
     }
 
@@ -193,12 +170,7 @@ impl Store for PgStore {
         access::list_users(&self.primary).await
     }
 
-    async fn set_password(
-        &self,
-        user_id: i64,
-        password_hash: &str,
-        audit: &AuditContext,
-    ) -> Result<()> {
+    async fn set_password(&self, user_id: i64, password_hash: &str, audit: &AuditContext) -> Result<()> {
         access::set_password(&self.primary, user_id, password_hash, audit).await
     }
 
@@ -206,11 +178,7 @@ impl Store for PgStore {
         access::create_session(&self.primary, s).await
     }
 
-    async fn session(
-        &self,
-        id_hash: &str,
-        now: time::OffsetDateTime,
-    ) -> Result<Option<SessionRecord>> {
+    async fn session(&self, id_hash: &str, now: time::OffsetDateTime) -> Result<Option<SessionRecord>> {
         access::session(&self.primary, id_hash, now).await
     }
 
@@ -241,12 +209,7 @@ impl Store for PgStore {
         audit::page(&self.primary, after_seq, limit).await
     }
 
-    async fn audit_for_entity(
-        &self,
-        entity_type: &str,
-        entity_id: &str,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>> {
+    async fn audit_for_entity(&self, entity_type: &str, entity_id: &str, limit: u32) -> Result<Vec<AuditEntry>> {
         audit::for_entity(&self.primary, entity_type, entity_id, limit).await
     }
 }

@@ -6,8 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use naikkelas_core::{FieldError, Nib, RegionLevel, Scope};
 use naikkelas_store::{
-    EnterprisePage, EnterpriseQuery, EnterpriseRecord, EnterpriseSummary, Facets, Result,
-    StoreError,
+    EnterprisePage, EnterpriseQuery, EnterpriseRecord, EnterpriseSummary, Facets, Result, StoreError,
 };
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
@@ -60,8 +59,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &EnterpriseQuery, skip: 
         qb.push(" AND e.province_code = ").push_bind(p.clone());
     }
     if let (Some(r), false) = (&q.regency, skip == Skip::Regency) {
-        qb.push(" AND e.regency_code = ")
-            .push_bind(r.as_str().to_string());
+        qb.push(" AND e.regency_code = ").push_bind(r.as_str().to_string());
     }
     if let (Some(d), false) = (&q.division, skip == Skip::Division) {
         qb.push(" AND EXISTS (SELECT 1 FROM enterprise_kbli k WHERE k.enterprise_id = e.id AND k.division = ")
@@ -84,8 +82,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &EnterpriseQuery, skip: 
                     .push(")");
             }
             None => {
-                qb.push(" AND e.latest_size_class = ")
-                    .push_bind(size.as_str());
+                qb.push(" AND e.latest_size_class = ").push_bind(size.as_str());
             }
         }
     }
@@ -98,8 +95,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &EnterpriseQuery, skip: 
         qb.push(" AND e.quality_level = ").push_bind(level.as_str());
     }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        qb.push(" AND e.search_text ILIKE ")
-            .push_bind(like_pattern(t));
+        qb.push(" AND e.search_text ILIKE ").push_bind(like_pattern(t));
     }
     true
 }
@@ -117,11 +113,7 @@ fn decode_cursor(c: &str) -> Result<(String, String)> {
 
 pub(crate) async fn list(pool: &PgPool, q: &EnterpriseQuery) -> Result<EnterprisePage> {
     if q.scope == Scope::Nothing {
-        return Ok(EnterprisePage {
-            items: Vec::new(),
-            next_cursor: None,
-            total: 0,
-        });
+        return Ok(EnterprisePage { items: Vec::new(), next_cursor: None, total: 0 });
     }
     let limit = q.limit.clamp(1, MAX_LIMIT);
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
@@ -146,25 +138,14 @@ pub(crate) async fn list(pool: &PgPool, q: &EnterpriseQuery) -> Result<Enterpris
     qb.push(" WHERE TRUE");
     push_filters(&mut qb, q, Skip::Nothing);
     if let Some((name, nib)) = after {
-        qb.push(" AND (e.name_key, e.nib) > (")
-            .push_bind(name)
-            .push(", ")
-            .push_bind(nib)
-            .push(")");
+        qb.push(" AND (e.name_key, e.nib) > (").push_bind(name).push(", ").push_bind(nib).push(")");
     }
-    qb.push(" ORDER BY e.name_key, e.nib LIMIT ")
-        .push_bind(i64::from(limit) + 1);
+    qb.push(" ORDER BY e.name_key, e.nib LIMIT ").push_bind(i64::from(limit) + 1);
 
-    let (total, rows) = tokio::try_join!(
-        async {
-            count
-                .build_query_scalar::<i64>()
-                .fetch_one(pool)
-                .await
-                .map_err(db)
-        },
-        async { qb.build().fetch_all(pool).await.map_err(db) },
-    )?;
+    let (total, rows) =
+        tokio::try_join!(async { count.build_query_scalar::<i64>().fetch_one(pool).await.map_err(db) }, async {
+            qb.build().fetch_all(pool).await.map_err(db)
+        },)?;
     let mut items = Vec::with_capacity(rows.len());
     let mut last_key = String::new();
     for row in rows.iter().take(limit as usize) {
@@ -185,40 +166,23 @@ pub(crate) async fn list(pool: &PgPool, q: &EnterpriseQuery) -> Result<Enterpris
             size_class: size.as_deref().map(size_of).transpose()?,
         });
     }
-    let next_cursor = (rows.len() > limit as usize)
-        .then(|| {
-            items
-                .last()
-                .map(|i| encode_cursor(&last_key, i.nib.as_str()))
-        })
-        .flatten();
-    Ok(EnterprisePage {
-        items,
-        next_cursor,
-        total,
-    })
+    let next_cursor =
+        (rows.len() > limit as usize).then(|| items.last().map(|i| encode_cursor(&last_key, i.nib.as_str()))).flatten();
+    Ok(EnterprisePage { items, next_cursor, total })
 }
 
-async fn string_counts(
-    pool: &PgPool,
-    mut qb: QueryBuilder<'_, Postgres>,
-) -> Result<Vec<(String, i64)>> {
+async fn string_counts(pool: &PgPool, mut qb: QueryBuilder<'_, Postgres>) -> Result<Vec<(String, i64)>> {
     qb.push(" GROUP BY 1 ORDER BY 1");
-    qb.build_query_as::<(String, i64)>()
-        .fetch_all(pool)
-        .await
-        .map_err(db)
+    qb.build_query_as::<(String, i64)>().fetch_all(pool).await.map_err(db)
 }
 
 pub(crate) async fn facets(pool: &PgPool, q: &EnterpriseQuery) -> Result<Facets> {
     if q.scope == Scope::Nothing {
         return Ok(Facets::default());
     }
-    let mut province =
-        QueryBuilder::new("SELECT e.province_code, count(*) FROM enterprises e WHERE TRUE");
+    let mut province = QueryBuilder::new("SELECT e.province_code, count(*) FROM enterprises e WHERE TRUE");
     push_filters(&mut province, q, Skip::Province);
-    let mut regency =
-        QueryBuilder::new("SELECT e.regency_code, count(*) FROM enterprises e WHERE TRUE");
+    let mut regency = QueryBuilder::new("SELECT e.regency_code, count(*) FROM enterprises e WHERE TRUE");
     push_filters(&mut regency, q, Skip::Regency);
     // An enterprise with two KBLI codes of one division counts once there.
     let mut division = QueryBuilder::new(
@@ -239,8 +203,9 @@ pub(crate) async fn facets(pool: &PgPool, q: &EnterpriseQuery) -> Result<Facets>
         ),
     };
     push_filters(&mut size, q, Skip::SizeClass);
-    let mut year =
-        QueryBuilder::new("SELECT fy.year, count(*) FROM enterprises e JOIN figures fy ON fy.enterprise_id = e.id WHERE TRUE");
+    let mut year = QueryBuilder::new(
+        "SELECT fy.year, count(*) FROM enterprises e JOIN figures fy ON fy.enterprise_id = e.id WHERE TRUE",
+    );
     push_filters(&mut year, q, Skip::Year);
     year.push(" GROUP BY 1 ORDER BY 1");
 
@@ -249,20 +214,9 @@ pub(crate) async fn facets(pool: &PgPool, q: &EnterpriseQuery) -> Result<Facets>
         string_counts(pool, regency),
         string_counts(pool, division),
         string_counts(pool, size),
-        async {
-            year.build_query_as::<(i32, i64)>()
-                .fetch_all(pool)
-                .await
-                .map_err(db)
-        },
+        async { year.build_query_as::<(i32, i64)>().fetch_all(pool).await.map_err(db) },
     )?;
-    Ok(Facets {
-        province,
-        regency,
-        division,
-        size_class,
-        year,
-    })
+    Ok(Facets { province, regency, division, size_class, year })
 }
 
 pub(crate) async fn export_page(
@@ -280,13 +234,8 @@ pub(crate) async fn export_page(
     if let Some(n) = after_nib {
         qb.push(" AND e.nib > ").push_bind(n.as_str().to_string());
     }
-    qb.push(" ORDER BY e.nib LIMIT ")
-        .push_bind(i64::from(limit));
-    let ids: Vec<i64> = qb
-        .build_query_scalar()
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
+    qb.push(" ORDER BY e.nib LIMIT ").push_bind(i64::from(limit));
+    let ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await.map_err(db)?;
     let records = load_records(&mut tx, &ids).await?;
     tx.commit().await.map_err(db)?;
     Ok(records)
@@ -312,13 +261,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let c = encode_cursor("Tempe \"Bu\" Sri", "0000000000101");
-        assert_eq!(
-            decode_cursor(&c).unwrap(),
-            ("Tempe \"Bu\" Sri".to_string(), "0000000000101".to_string())
-        );
-        assert!(matches!(
-            decode_cursor("not a cursor!"),
-            Err(StoreError::Conflict(_))
-        ));
+        assert_eq!(decode_cursor(&c).unwrap(), ("Tempe \"Bu\" Sri".to_string(), "0000000000101".to_string()));
+        assert!(matches!(decode_cursor("not a cursor!"), Err(StoreError::Conflict(_))));
     }
 }

@@ -5,12 +5,8 @@ use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
 use naikkelas_core::permit::{Permit, PermitKind};
 use naikkelas_core::quality::QualityInputs;
-use naikkelas_core::{
-    FieldError, Kbli, Nib, QualityLevel, RegionCode, Rupiah, SizeClass, UsdCents,
-};
-use naikkelas_store::{
-    rfc3339, AuditContext, EnterpriseRecord, FiguresRecord, PermitRecord, Result, StoreError,
-};
+use naikkelas_core::{FieldError, Kbli, Nib, QualityLevel, RegionCode, Rupiah, SizeClass, UsdCents};
+use naikkelas_store::{rfc3339, AuditContext, EnterpriseRecord, FiguresRecord, PermitRecord, Result, StoreError};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
@@ -52,13 +48,8 @@ pub(crate) fn profile_of(row: &PgRow) -> Result<(i64, EnterpriseProfile)> {
         owner_name: row.get(3),
         address: row.get(4),
         regency: RegionCode::parse(&regency).map_err(|e| corrupt("regency", e))?,
-        district: district
-            .map(|d| RegionCode::parse(&d).map_err(|e| corrupt("district", e)))
-            .transpose()?,
-        kbli: kbli
-            .iter()
-            .map(|k| Kbli::parse(k).map_err(|e| corrupt("KBLI", e)))
-            .collect::<Result<_>>()?,
+        district: district.map(|d| RegionCode::parse(&d).map_err(|e| corrupt("district", e))).transpose()?,
+        kbli: kbli.iter().map(|k| Kbli::parse(k).map_err(|e| corrupt("KBLI", e))).collect::<Result<_>>()?,
         products: row.get(7),
         commodities: row.get(8),
         founded_year: row.get(9),
@@ -77,18 +68,9 @@ pub(crate) fn size_of(s: &str) -> Result<SizeClass> {
 }
 
 /// The enterprise row locked for a write, with its current profile.
-pub(crate) async fn lock(
-    conn: &mut PgConnection,
-    nib: &Nib,
-) -> Result<Option<(i64, i64, EnterpriseProfile)>> {
-    let sql =
-        format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = $1 FOR UPDATE OF e");
-    let Some(row) = sqlx::query(&sql)
-        .bind(nib.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?
-    else {
+pub(crate) async fn lock(conn: &mut PgConnection, nib: &Nib) -> Result<Option<(i64, i64, EnterpriseProfile)>> {
+    let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = $1 FOR UPDATE OF e");
+    let Some(row) = sqlx::query(&sql).bind(nib.as_str()).fetch_optional(&mut *conn).await.map_err(db)? else {
         return Ok(None);
     };
     let (id, p) = profile_of(&row)?;
@@ -105,20 +87,14 @@ pub(crate) async fn lock_id(conn: &mut PgConnection, nib: &Nib) -> Result<i64> {
         .ok_or(StoreError::NotFound)
 }
 
-pub(crate) async fn register(
-    pool: &PgPool,
-    p: &EnterpriseProfile,
-    ctx: &AuditContext,
-) -> Result<()> {
-    let duplicate =
-        || StoreError::Conflict(FieldError::new("nib", "nib.duplicate").with("value", &p.nib));
+pub(crate) async fn register(pool: &PgPool, p: &EnterpriseProfile, ctx: &AuditContext) -> Result<()> {
+    let duplicate = || StoreError::Conflict(FieldError::new("nib", "nib.duplicate").with("value", &p.nib));
     let mut tx = pool.begin().await.map_err(db)?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM enterprises WHERE nib = $1)")
-            .bind(p.nib.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM enterprises WHERE nib = $1)")
+        .bind(p.nib.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
     if exists {
         return Err(duplicate());
     }
@@ -152,16 +128,7 @@ pub(crate) async fn register(
         Err(e) => return Err(db(e)),
     };
     replace_kbli(&mut tx, id, &p.kbli).await?;
-    audit::record(
-        &mut tx,
-        ctx,
-        "create",
-        "enterprise",
-        p.nib.as_str(),
-        None,
-        Some(profile_json(p)),
-    )
-    .await?;
+    audit::record(&mut tx, ctx, "create", "enterprise", p.nib.as_str(), None, Some(profile_json(p))).await?;
     tx.commit().await.map_err(db)
 }
 
@@ -239,21 +206,8 @@ pub(crate) async fn delete(pool: &PgPool, nib: &Nib, ctx: &AuditContext) -> Resu
     let mut tx = pool.begin().await.map_err(db)?;
     let (id, _, old) = lock(&mut tx, nib).await?.ok_or(StoreError::NotFound)?;
     // Figures, revisions, permits and KBLI links go by ON DELETE CASCADE.
-    sqlx::query("DELETE FROM enterprises WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    audit::record(
-        &mut tx,
-        ctx,
-        "delete",
-        "enterprise",
-        nib.as_str(),
-        Some(profile_json(&old)),
-        None,
-    )
-    .await?;
+    sqlx::query("DELETE FROM enterprises WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+    audit::record(&mut tx, ctx, "delete", "enterprise", nib.as_str(), Some(profile_json(&old)), None).await?;
     tx.commit().await.map_err(db)
 }
 
@@ -274,27 +228,17 @@ pub(crate) async fn by_nib(pool: &PgPool, nib: &Nib) -> Result<Option<Enterprise
 /// and permits are read as of the same moment.
 pub(crate) async fn snapshot(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
     let mut tx = pool.begin().await.map_err(db)?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await.map_err(db)?;
     Ok(tx)
 }
 
 /// Whole records for `ids`, in the order given; missing ids are skipped.
-pub(crate) async fn load_records(
-    conn: &mut PgConnection,
-    ids: &[i64],
-) -> Result<Vec<EnterpriseRecord>> {
+pub(crate) async fn load_records(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<EnterpriseRecord>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.id = ANY($1)");
-    let rows = sqlx::query(&sql)
-        .bind(ids)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+    let rows = sqlx::query(&sql).bind(ids).fetch_all(&mut *conn).await.map_err(db)?;
     let mut by_id: HashMap<i64, EnterpriseRecord> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let (id, profile) = profile_of(row)?;
@@ -391,10 +335,7 @@ async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
-    let level = QualityLevel::compute(QualityInputs {
-        has_valid_product_permit,
-        ..QualityInputs::default()
-    });
+    let level = QualityLevel::compute(QualityInputs { has_valid_product_permit, ..QualityInputs::default() });
     sqlx::query("UPDATE enterprises SET quality_level = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(level.as_str())
@@ -405,12 +346,7 @@ async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -
     Ok(())
 }
 
-pub(crate) async fn add_permit(
-    pool: &PgPool,
-    nib: &Nib,
-    p: &Permit,
-    ctx: &AuditContext,
-) -> Result<i64> {
+pub(crate) async fn add_permit(pool: &PgPool, nib: &Nib, p: &Permit, ctx: &AuditContext) -> Result<i64> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let permit_id: i64 = sqlx::query_scalar(
@@ -427,31 +363,13 @@ pub(crate) async fn add_permit(
     .await
     .map_err(db)?;
     refresh_quality(&mut tx, id, ctx).await?;
-    let after = serde_json::to_string(&PermitRecord {
-        id: permit_id,
-        permit: p.clone(),
-    })
-    .expect("serialises");
-    audit::record(
-        &mut tx,
-        ctx,
-        "add_permit",
-        "enterprise",
-        nib.as_str(),
-        None,
-        Some(after),
-    )
-    .await?;
+    let after = serde_json::to_string(&PermitRecord { id: permit_id, permit: p.clone() }).expect("serialises");
+    audit::record(&mut tx, ctx, "add_permit", "enterprise", nib.as_str(), None, Some(after)).await?;
     tx.commit().await.map_err(db)?;
     Ok(permit_id)
 }
 
-pub(crate) async fn remove_permit(
-    pool: &PgPool,
-    nib: &Nib,
-    permit_id: i64,
-    ctx: &AuditContext,
-) -> Result<()> {
+pub(crate) async fn remove_permit(pool: &PgPool, nib: &Nib, permit_id: i64, ctx: &AuditContext) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let id = lock_id(&mut tx, nib).await?;
     let row = sqlx::query(
@@ -477,15 +395,6 @@ pub(crate) async fn remove_permit(
     };
     refresh_quality(&mut tx, id, ctx).await?;
     let before = serde_json::to_string(&before).expect("serialises");
-    audit::record(
-        &mut tx,
-        ctx,
-        "remove_permit",
-        "enterprise",
-        nib.as_str(),
-        Some(before),
-        None,
-    )
-    .await?;
+    audit::record(&mut tx, ctx, "remove_permit", "enterprise", nib.as_str(), Some(before), None).await?;
     tx.commit().await.map_err(db)
 }

@@ -21,10 +21,7 @@ use tokio::sync::OnceCell;
 pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 pub fn server_url() -> String {
-    std::env::var("NAIKKELAS_TEST_PG")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_URL.to_string())
+    std::env::var("NAIKKELAS_TEST_PG").ok().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string())
 }
 
 /// `url` with its database replaced by `db`, keeping any query string.
@@ -34,9 +31,7 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[after_scheme..]
-        .find('/')
-        .map_or(base.len(), |i| after_scheme + i);
+    let host_end = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
     let mut out = format!("{}/{db}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');
@@ -66,10 +61,7 @@ impl Drop for TestDb {
         let name = std::mem::take(&mut self.name);
         let admin = server_url();
         let done = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let mut c = PgConnection::connect(&admin).await.ok()?;
                 let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
@@ -90,10 +82,8 @@ pub async fn fresh() -> Option<TestDb> {
     let template = match template {
         Ok(t) => t.clone(),
         Err(reason) => {
-            let msg = format!(
-                "PostgreSQL not reachable at {}: {reason}",
-                naikkelas_store::url::mask_password(&server_url())
-            );
+            let msg =
+                format!("PostgreSQL not reachable at {}: {reason}", naikkelas_store::url::mask_password(&server_url()));
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{msg} (CI=true: the PostgreSQL tests must run)");
             }
@@ -101,15 +91,8 @@ pub async fn fresh() -> Option<TestDb> {
             return None;
         }
     };
-    let name = format!(
-        "nk_test_{}_{}_{:04x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nonce()
-    );
-    let mut admin = PgConnection::connect(&server_url())
-        .await
-        .expect("admin connection");
+    let name = format!("nk_test_{}_{}_{:04x}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nonce());
+    let mut admin = PgConnection::connect(&server_url()).await.expect("admin connection");
     let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
     let mut tries = 0;
     // Two clones of one template at the same instant can collide briefly.
@@ -120,38 +103,24 @@ pub async fn fresh() -> Option<TestDb> {
     }
     admin.close().await.ok();
     let url = with_database(&server_url(), &name);
-    let opts = PgOptions {
-        max_connections: 4,
-        ..PgOptions::default()
-    };
-    let db = TestDb {
-        store: PgStore::connect_with(&url, &opts)
-            .await
-            .expect("connect to the test database"),
-        name,
-        url,
-    };
-    db.store
-        .migrate()
-        .await
-        .expect("migrate (a no-op on the template copy)");
+    let opts = PgOptions { max_connections: 4, ..PgOptions::default() };
+    let db =
+        TestDb { store: PgStore::connect_with(&url, &opts).await.expect("connect to the test database"), name, url };
+    db.store.migrate().await.expect("migrate (a no-op on the template copy)");
     Some(db)
 }
 
 /// Reaps databases of test processes that died before their cleanup ran.
 async fn sweep_orphans(admin: &mut PgConnection) {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'nk\\_test\\_%'")
-            .fetch_all(&mut *admin)
-            .await
-            .unwrap_or_default();
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'nk\\_test\\_%'")
+        .fetch_all(&mut *admin)
+        .await
+        .unwrap_or_default();
     for name in names {
         let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
         if !alive {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut *admin)
-                .await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut *admin).await;
         }
     }
 }
@@ -159,11 +128,7 @@ async fn sweep_orphans(admin: &mut PgConnection) {
 fn schema_fingerprint() -> String {
     let mut h = Sha256::new();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("migrations dir")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("migrations dir").flatten().map(|e| e.path()).collect();
     files.sort();
     for f in files {
         h.update(f.file_name().unwrap().to_string_lossy().as_bytes());
@@ -183,67 +148,39 @@ async fn build_template() -> Result<String, String> {
     };
     let name = format!("nk_tmpl_{}", schema_fingerprint());
     const LOCK: i64 = 0x6e6b_746d_706c;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK)
-        .execute(&mut admin)
-        .await
-        .map_err(|e| e.to_string())?;
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK).execute(&mut admin).await.map_err(|e| e.to_string())?;
     let result = async {
         sweep_orphans(&mut admin).await;
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(&name)
-                .fetch_one(&mut admin)
-                .await
-                .map_err(|e| e.to_string())?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .map_err(|e| e.to_string())?;
         if exists {
             return Ok(name.clone());
         }
         let building = format!("{name}_building");
-        run(
-            &mut admin,
-            format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
-        )
-        .await?;
+        run(&mut admin, format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)")).await?;
         run(&mut admin, format!("CREATE DATABASE \"{building}\"")).await?;
-        let store = PgStore::connect(&with_database(&url, &building))
-            .await
-            .map_err(|e| e.to_string())?;
-        store
-            .migrate()
-            .await
-            .map_err(|e| format!("migrating the template: {e}"))?;
+        let store = PgStore::connect(&with_database(&url, &building)).await.map_err(|e| e.to_string())?;
+        store.migrate().await.map_err(|e| format!("migrating the template: {e}"))?;
         store.close().await;
-        run(
-            &mut admin,
-            format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""),
-        )
-        .await?;
+        run(&mut admin, format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).await?;
         Ok(name.clone())
     }
     .await;
-    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK)
-        .execute(&mut admin)
-        .await;
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK).execute(&mut admin).await;
     admin.close().await.ok();
     result
 }
 
 async fn run(c: &mut PgConnection, sql: String) -> Result<(), String> {
-    sqlx::query(&sql)
-        .execute(c)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    sqlx::query(&sql).execute(c).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// A few random-enough bits without a random-number crate: the clock's
 /// nanoseconds mixed with the counter.
 fn nonce() -> u16 {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     (n ^ (n >> 16)) as u16
 }

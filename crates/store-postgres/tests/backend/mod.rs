@@ -6,9 +6,7 @@ use crate::support::fresh;
 use naikkelas_core::audit::{verify_page, GENESIS};
 use naikkelas_core::{Role, Scope};
 use naikkelas_store::conformance::{ctx, figures, nib, profile, seed_four};
-use naikkelas_store::{
-    EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError,
-};
+use naikkelas_store::{EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError};
 use naikkelas_store_postgres::transfer::{self, TABLES};
 use naikkelas_store_postgres::{PgOptions, PgStore};
 use std::sync::Arc;
@@ -16,14 +14,8 @@ use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_bad_url_is_one_masked_line() {
-    let opts = PgOptions {
-        acquire_timeout: Duration::from_secs(3),
-        ..PgOptions::default()
-    };
-    for url in [
-        "postgres://nk:s3cret@127.0.0.1:1/naikkelas",
-        "postgres://nk:s3cret@[::1/naikkelas",
-    ] {
+    let opts = PgOptions { acquire_timeout: Duration::from_secs(3), ..PgOptions::default() };
+    for url in ["postgres://nk:s3cret@127.0.0.1:1/naikkelas", "postgres://nk:s3cret@[::1/naikkelas"] {
         match PgStore::connect_with(url, &opts).await {
             Err(e @ StoreError::Connect { .. }) => {
                 let text = e.to_string();
@@ -58,10 +50,7 @@ async fn a_newer_schema_is_refused() {
 #[tokio::test]
 async fn concurrent_writers_keep_one_chain() {
     let Some(db) = fresh().await else { return };
-    let opts = PgOptions {
-        max_connections: 8,
-        ..PgOptions::default()
-    };
+    let opts = PgOptions { max_connections: 8, ..PgOptions::default() };
     let store = Arc::new(PgStore::connect_with(&db.url, &opts).await.unwrap());
     let mut tasks = Vec::new();
     for w in 0..8u64 {
@@ -69,15 +58,10 @@ async fn concurrent_writers_keep_one_chain() {
         tasks.push(tokio::spawn(async move {
             for i in 0..10u64 {
                 let n = 10_000 + w * 100 + i;
-                s.register_enterprise(
-                    &profile(n, &format!("Usaha {n}"), "64.72", &["10391"], &["tempe"]),
-                    &ctx("w"),
-                )
-                .await
-                .unwrap();
-                s.record_figures(&nib(n), &figures(2024, 3, 1_000_000), &ctx("w"))
+                s.register_enterprise(&profile(n, &format!("Usaha {n}"), "64.72", &["10391"], &["tempe"]), &ctx("w"))
                     .await
                     .unwrap();
+                s.record_figures(&nib(n), &figures(2024, 3, 1_000_000), &ctx("w")).await.unwrap();
             }
         }));
     }
@@ -95,21 +79,14 @@ async fn lag_tolerant_reads_use_the_read_pool() {
     let Some(db) = fresh().await else { return };
     // A second URL for the same database stands in for a replica.
     let replica = format!("{}?application_name=nk_replica", db.url);
-    let s = PgStore::connect_with_replica(&db.url, &replica)
-        .await
-        .unwrap();
+    let s = PgStore::connect_with_replica(&db.url, &replica).await.unwrap();
     seed_four(&s).await;
-    let page = s
-        .list_enterprises(&EnterpriseQuery::in_scope(Scope::National))
+    let page = s.list_enterprises(&EnterpriseQuery::in_scope(Scope::National)).await.unwrap();
+    assert_eq!(page.total, 4);
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nk_replica'")
+        .fetch_one(s.primary_pool())
         .await
         .unwrap();
-    assert_eq!(page.total, 4);
-    let seen: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nk_replica'",
-    )
-    .fetch_one(s.primary_pool())
-    .await
-    .unwrap();
     assert!(seen >= 1, "the list went through the read pool");
     s.close().await;
 }
@@ -137,9 +114,7 @@ async fn a_whole_installation_transfers_exactly() {
     seed_four(&*a).await;
     let c = ctx("admin");
     a.finalise_figures(&nib(101), 2023, &c).await.unwrap();
-    a.correct_figures(&nib(101), &figures(2023, 6, 100_000_000), "koreksi", &c)
-        .await
-        .unwrap();
+    a.correct_figures(&nib(101), &figures(2023, 6, 100_000_000), "koreksi", &c).await.unwrap();
     let permit = naikkelas_core::permit::Permit {
         kind: naikkelas_core::permit::PermitKind::Halal,
         number: "ID1".into(),
@@ -172,52 +147,22 @@ async fn a_whole_installation_transfers_exactly() {
     })
     .await
     .unwrap();
-    a.create_api_token(
-        &NewApiToken {
-            user_id: uid,
-            name: "cli".into(),
-            token_hash: "f".repeat(64),
-        },
-        &c,
-    )
-    .await
-    .unwrap();
+    a.create_api_token(&NewApiToken { user_id: uid, name: "cli".into(), token_hash: "f".repeat(64) }, &c)
+        .await
+        .unwrap();
 
     copy_all(&a, &b).await;
-    let (ca, cb) = (
-        a.table_checksums().await.unwrap(),
-        b.table_checksums().await.unwrap(),
-    );
+    let (ca, cb) = (a.table_checksums().await.unwrap(), b.table_checksums().await.unwrap());
     assert_eq!(ca, cb);
     let rows = |name: &str| ca.iter().find(|t| t.table == name).unwrap().rows;
-    assert_eq!(
-        (
-            rows("enterprises"),
-            rows("figures"),
-            rows("users"),
-            rows("provinces")
-        ),
-        (4, 4, 1, 38)
-    );
+    assert_eq!((rows("enterprises"), rows("figures"), rows("users"), rows("provinces")), (4, 4, 1, 38));
     for n in [101, 102, 103, 104] {
-        assert_eq!(
-            a.enterprise(&nib(n)).await.unwrap(),
-            b.enterprise(&nib(n)).await.unwrap()
-        );
+        assert_eq!(a.enterprise(&nib(n)).await.unwrap(), b.enterprise(&nib(n)).await.unwrap());
     }
     let q = EnterpriseQuery::in_scope(Scope::National);
-    assert_eq!(
-        a.list_enterprises(&q).await.unwrap(),
-        b.list_enterprises(&q).await.unwrap()
-    );
-    assert_eq!(
-        a.facet_counts(&q).await.unwrap(),
-        b.facet_counts(&q).await.unwrap()
-    );
-    assert_eq!(
-        b.user_by_token(&"f".repeat(64)).await.unwrap().unwrap().id,
-        uid
-    );
+    assert_eq!(a.list_enterprises(&q).await.unwrap(), b.list_enterprises(&q).await.unwrap());
+    assert_eq!(a.facet_counts(&q).await.unwrap(), b.facet_counts(&q).await.unwrap());
+    assert_eq!(b.user_by_token(&"f".repeat(64)).await.unwrap().unwrap().id, uid);
     // The chain continues on the target, and new ids follow the copied ones.
     let before = b.audit_page(0, 1000).await.unwrap();
     let next = b
@@ -261,11 +206,7 @@ async fn import_batches_are_fast() {
                 &["10391", "10794"],
                 &["tempe", "keripik"],
             ),
-            figures: figures(
-                2023 + (i % 2) as i32,
-                (i % 40) as i64,
-                50_000_000 + i as i64,
-            ),
+            figures: figures(2023 + (i % 2) as i32, (i % 40) as i64, 50_000_000 + i as i64),
         })
         .collect();
     let c = ctx("import");
@@ -286,11 +227,5 @@ async fn import_batches_are_fast() {
         N as f64 / first.as_secs_f64(),
         N as f64 / again.as_secs_f64()
     );
-    assert_eq!(
-        db.list_enterprises(&EnterpriseQuery::in_scope(Scope::National))
-            .await
-            .unwrap()
-            .total,
-        (N / 2) as i64
-    );
+    assert_eq!(db.list_enterprises(&EnterpriseQuery::in_scope(Scope::National)).await.unwrap().total, (N / 2) as i64);
 }
