@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod certification;
 pub mod enterprise;
 pub mod figures;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod permit;
 pub mod quality;
 pub mod reference;
 pub mod size_class;
+pub mod standards;
 pub mod validation;
 
 pub use access::{Actor, Role, Scope};
