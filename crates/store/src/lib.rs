@@ -12,13 +12,17 @@
 //! Every write records its audit entry in the same transaction as the change.
 
 pub mod error;
+pub mod readiness;
 pub mod records;
 pub mod reference_data;
+pub mod standards_data;
 pub mod transfer;
 pub mod url;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod conformance_readiness;
 
 pub use error::StoreError;
 pub use records::*;

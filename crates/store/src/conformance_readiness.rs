@@ -1,0 +1,1 @@
+//! Conformance stories of the readiness store (see `conformance.rs`).
