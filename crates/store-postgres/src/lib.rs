@@ -11,6 +11,7 @@
 
 mod access;
 mod audit;
+mod certification;
 mod connect;
 mod figures;
 mod import;
@@ -82,6 +83,10 @@ impl Store for PgStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.primary).await.map_err(db)?;
         Ok(())
+    }
+
+    fn certification(&self) -> &dyn naikkelas_store::CertificationStore {
+        self
     }
 
     async fn register_enterprise(&self, p: &EnterpriseProfile, audit: &AuditContext) -> Result<()> {

@@ -9,6 +9,7 @@
 
 mod access;
 mod audit;
+mod certification;
 mod connect;
 mod figures;
 mod import;
@@ -121,6 +122,10 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
         Ok(())
+    }
+
+    fn certification(&self) -> &dyn naikkelas_store::CertificationStore {
+        self
     }
 
     async fn register_enterprise(&self, p: &EnterpriseProfile, audit: &AuditContext) -> Result<()> {

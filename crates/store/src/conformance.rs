@@ -40,6 +40,7 @@
 //!   only while `expires_at > now`; `delete_expired_sessions` removes
 //!   those with `expires_at <= now`.
 
+pub use crate::conformance_certification::*;
 use crate::{
     AuditContext, EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError,
 };
@@ -88,6 +89,9 @@ macro_rules! conformance_tests {
             story_export_pages_and_province_counts,
             story_users_sessions_and_tokens,
             story_audit_chain_verifies,
+            story_certification_lifecycle_writes_history_and_audit,
+            story_certifiers_and_scoped_lists,
+            story_signing_key_once_and_rotation,
         );
     };
 }

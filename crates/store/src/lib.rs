@@ -11,6 +11,7 @@
 //! writes. Authorisation lives in the service layer (`naikkelas-app`).
 //! Every write records its audit entry in the same transaction as the change.
 
+pub mod certification;
 pub mod error;
 pub mod readiness;
 pub mod records;
@@ -22,8 +23,11 @@ pub mod url;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 #[cfg(feature = "conformance")]
+pub mod conformance_certification;
+#[cfg(feature = "conformance")]
 pub mod conformance_readiness;
 
+pub use certification::CertificationStore;
 pub use error::StoreError;
 pub use records::*;
 
@@ -53,6 +57,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap liveness check for `/healthz`.
     async fn ping(&self) -> Result<()>;
+
+    /// Certification bodies, applications, certificates and the signing key.
+    fn certification(&self) -> &dyn CertificationStore;
 
     // ----- registry -----
 
