@@ -42,8 +42,14 @@ impl Lang {
 /// One file per capability and language (`locales/<lang>/<capability>.json`),
 /// so that capabilities add their strings without touching each other's.
 /// A key defined twice is a bug, caught by a test.
-const ID_FILES: &[(&str, &str)] = &[("registry", include_str!("../locales/id/registry.json"))];
-const EN_FILES: &[(&str, &str)] = &[("registry", include_str!("../locales/en/registry.json"))];
+const ID_FILES: &[(&str, &str)] = &[
+    ("certification", include_str!("../locales/id/certification.json")),
+    ("registry", include_str!("../locales/id/registry.json")),
+];
+const EN_FILES: &[(&str, &str)] = &[
+    ("certification", include_str!("../locales/en/certification.json")),
+    ("registry", include_str!("../locales/en/registry.json")),
+];
 
 fn files(lang: Lang) -> &'static [(&'static str, &'static str)] {
     match lang {

@@ -10,6 +10,7 @@
 //! probe cannot learn that an enterprise exists in another region.
 
 pub mod auth;
+pub mod certification;
 pub mod demo;
 pub mod error;
 pub mod export;
