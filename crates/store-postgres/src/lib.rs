@@ -17,6 +17,7 @@ mod figures;
 mod import;
 mod list;
 mod migrate;
+mod readiness;
 mod registry;
 pub mod testing;
 pub mod transfer;
@@ -73,7 +74,12 @@ impl Store for PgStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        migrate::migrate(&self.primary).await
+        migrate::migrate(&self.primary).await?;
+        readiness::load_catalogue(&self.primary).await
+    }
+
+    fn readiness(&self) -> &dyn naikkelas_store::readiness::ReadinessStore {
+        self
     }
 
     async fn reference(&self) -> Result<Reference> {

@@ -323,8 +323,8 @@ pub(crate) fn figures_of(row: &PgRow, at: usize) -> YearlyFigures {
 }
 
 /// Re-derives the stored quality level from what the store knows (permits
-/// valid on the day of the write); the service recomputes it for display.
-async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -> Result<()> {
+/// valid on the day of the write, a ready assessment); the service recomputes it for display.
+pub(crate) async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -> Result<()> {
     let day = ctx.at.to_offset(time::UtcOffset::UTC).date();
     let has_valid_product_permit: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM permits WHERE enterprise_id = $1 AND valid_from <= $2 \
@@ -335,7 +335,9 @@ async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
-    let level = QualityLevel::compute(QualityInputs { has_valid_product_permit, ..QualityInputs::default() });
+    let assessment_ready = crate::readiness::ready(conn, id).await?;
+    let level =
+        QualityLevel::compute(QualityInputs { has_valid_product_permit, assessment_ready, ..QualityInputs::default() });
     sqlx::query("UPDATE enterprises SET quality_level = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(level.as_str())

@@ -15,6 +15,7 @@ mod figures;
 mod import;
 mod list;
 mod migrate;
+mod readiness;
 mod registry;
 pub mod transfer;
 
@@ -112,7 +113,12 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        migrate::migrate(&self.pool).await
+        migrate::migrate(&self.pool).await?;
+        readiness::load_catalogue(&self.pool).await
+    }
+
+    fn readiness(&self) -> &dyn naikkelas_store::readiness::ReadinessStore {
+        self
     }
 
     async fn reference(&self) -> Result<Reference> {

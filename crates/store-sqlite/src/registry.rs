@@ -261,13 +261,14 @@ async fn permits_for(conn: &mut SqliteConnection, ids: &[i64]) -> Result<HashMap
     Ok(out)
 }
 
-/// The ladder as far as the registry knows it today: L1 with a permit valid
-/// on the day of the write.
-async fn recompute_quality(conn: &mut SqliteConnection, id: i64, audit: &AuditContext) -> Result<()> {
+/// The ladder as far as the store knows it: L1 with a permit valid on the
+/// day of the write, L2 with a ready assessment (`readiness.rs`).
+pub(crate) async fn recompute_quality(conn: &mut SqliteConnection, id: i64, audit: &AuditContext) -> Result<()> {
     let permits = permits_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
     let day = audit.at.date();
     let inputs = QualityInputs {
         has_valid_product_permit: permits.iter().any(|p| p.permit.is_valid_on(day)),
+        assessment_ready: crate::readiness::ready(conn, id).await?,
         ..QualityInputs::default()
     };
     sqlx::query("UPDATE enterprises SET quality_level = ?, updated_at = ? WHERE id = ?")

@@ -41,6 +41,7 @@
 //!   those with `expires_at <= now`.
 
 pub use crate::conformance_certification::*;
+pub use crate::conformance_readiness::*;
 use crate::{
     AuditContext, EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError,
 };
@@ -89,6 +90,9 @@ macro_rules! conformance_tests {
             story_export_pages_and_province_counts,
             story_users_sessions_and_tokens,
             story_audit_chain_verifies,
+            story_catalogue_is_loaded_with_its_stamp,
+            story_assessment_saves_progress_completes_and_raises_the_level,
+            story_latest_assessment_decides_and_region_view_respects_scope,
             story_certification_lifecycle_writes_history_and_audit,
             story_certifiers_and_scoped_lists,
             story_signing_key_once_and_rotation,

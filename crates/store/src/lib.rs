@@ -58,6 +58,9 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap liveness check for `/healthz`.
     async fn ping(&self) -> Result<()>;
 
+    /// Standards catalogue and readiness assessments (`readiness.rs`).
+    fn readiness(&self) -> &dyn readiness::ReadinessStore;
+
     /// Certification bodies, applications, certificates and the signing key.
     fn certification(&self) -> &dyn CertificationStore;
 
