@@ -56,6 +56,7 @@ pub(crate) fn bulk(path: &str) -> Result<rusqlite::Connection, StoreError> {
         conn.pragma_update(None, pragma, value).map_err(connect_err)?;
     }
     conn.set_prepared_statement_cache_capacity(32);
+    crate::bulk::register_functions(&conn).map_err(connect_err)?;
     Ok(conn)
 }
 

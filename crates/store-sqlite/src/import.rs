@@ -25,6 +25,7 @@
 //! enterprise as usual.
 
 use crate::audit::json;
+use crate::bulk;
 use crate::registry::{kbli_json, name_key, search_body};
 use naikkelas_core::audit::{AuditRecord, GENESIS};
 use naikkelas_core::enterprise::EnterpriseProfile;
@@ -88,17 +89,37 @@ const FIND_ENTERPRISE: &str = "SELECT e.id, e.name, e.owner_name, e.address, e.r
 const FIND_PROFILE: &str = "SELECT id, name, owner_name, address, regency_code, district_code, founded_year, \
      phone, email, kbli, products, commodities FROM enterprises WHERE id = ?1";
 
-pub(crate) fn import(conn: &mut Connection, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
+pub(crate) fn import(
+    conn: &mut Connection,
+    rows: &[ImportRow],
+    audit: &AuditContext,
+    mode: &mut bulk::Mode,
+) -> Result<Vec<RowOutcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).bulk()?;
-    let out = import_in(&tx, rows, audit)?;
+    let (out, entered) = import_in(&tx, rows, audit, mode)?;
     tx.commit().bulk()?;
+    // Only once committed: a rolled-back batch dropped nothing.
+    if entered.is_some() {
+        mode.active = entered;
+    }
+    if let Some((_, seen)) = &mut mode.announced {
+        *seen += rows.len() as u64;
+    }
     Ok(out)
 }
 
-fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
+/// The batch's outcomes, and the flagged id if the batch entered the bulk
+/// mode ([`bulk`]).
+fn import_in(
+    conn: &Connection,
+    rows: &[ImportRow],
+    audit: &AuditContext,
+    mode: &bulk::Mode,
+) -> Result<(Vec<RowOutcome>, Option<i64>)> {
     let at = audit.at_text();
     let mut next_id: i64 =
         conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM enterprises", [], |r| r.get(0)).bulk()?;
+    let stored_max = next_id - 1;
     let mut find = conn.prepare_cached(FIND_ENTERPRISE).bulk()?;
     // Scratch space for the JSON lists a comparison needs.
     let mut buf = Vec::new();
@@ -204,7 +225,27 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
     }
     drop(find);
 
-    write(conn, &entries, &order, &at)?;
+    // In the bulk mode, new enterprises get their search entries when the
+    // load ends; the flag says so in this same transaction.
+    let mut entered = None;
+    let defer_search = match (mode.active, mode.announced) {
+        (Some(watermark), _) => {
+            bulk::flag(conn, watermark)?;
+            true
+        }
+        (None, Some((expected, seen))) => {
+            let new_enterprises = entries.iter().filter(|e| e.is_new).count();
+            let remaining = expected.saturating_sub(seen + rows.len() as u64);
+            let pays = bulk::pays(rows.len(), inserted, new_enterprises, stored_max, remaining);
+            if pays {
+                bulk::enter(conn, stored_max)?;
+                entered = Some(stored_max);
+            }
+            pays
+        }
+        (None, None) => false,
+    };
+    write(conn, &entries, &order, &at, defer_search)?;
 
     let changed_nibs: Vec<&str> =
         order.iter().map(|&i| entries[i].current.expect("a changed entry has a row").nib.as_str()).collect();
@@ -225,7 +266,7 @@ fn import_in(conn: &Connection, rows: &[ImportRow], audit: &AuditContext) -> Res
         Some(after.to_string()),
     );
     append_audit(conn, rec)?;
-    Ok(outcomes)
+    Ok((outcomes, entered))
 }
 
 fn text_eq(v: ValueRef<'_>, s: &str) -> bool {
@@ -345,8 +386,9 @@ fn lookup<'a>(
 /// SQLite rewrites an index whenever its column is assigned, equal value or
 /// not, so a size class that stays is left out of the `SET`, and the KBLI
 /// rows and search entry (an FTS delete re-tokenises the old text) are
-/// rewritten only when their source fields changed.
-fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Result<()> {
+/// rewritten only when their source fields changed. With `defer_search`,
+/// a new enterprise gets no search entry here ([`bulk::finish`] adds it).
+fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str, defer_search: bool) -> Result<()> {
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO enterprises (id, nib, name, name_key, owner_name, address, province_code, regency_code,
@@ -441,7 +483,7 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str) -> Res
                     at,
                 ])
                 .bulk()?;
-            (true, true)
+            (true, !defer_search)
         } else if e.profile_changed {
             let (kbli, search) = side_sources
                 .query_row([e.id], |r| {

@@ -9,6 +9,7 @@
 
 mod access;
 mod audit;
+mod bulk;
 mod certification;
 mod connect;
 mod figures;
@@ -39,9 +40,9 @@ pub struct SqliteStore {
     /// The file, for the bulk connection.
     path: std::sync::Arc<str>,
     /// The `rusqlite` connection of the import path, opened on first use and
-    /// kept for its cached statements. Declared before `_temp` so that it
-    /// closes before the temporary file is removed.
-    bulk: std::sync::Arc<std::sync::Mutex<Option<rusqlite::Connection>>>,
+    /// kept for its cached statements, with the bulk-load state. Declared
+    /// before `_temp` so that it closes before the temporary file is removed.
+    bulk: std::sync::Arc<std::sync::Mutex<bulk::Slot>>,
     /// Keeps a throw-away test database alive as long as any clone.
     _temp: Option<std::sync::Arc<connect::TempFile>>,
 }
@@ -81,6 +82,19 @@ impl SqliteStore {
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.db()
     }
+
+    /// Runs `f` on the bulk connection (opened on first use) and its state.
+    fn with_bulk<T>(&self, f: impl FnOnce(&mut rusqlite::Connection, &mut bulk::Mode) -> Result<T>) -> Result<T> {
+        blocking(|| {
+            let mut slot = self.bulk.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let bulk::Slot { conn, mode } = &mut *slot;
+            let conn = match conn {
+                Some(conn) => conn,
+                empty => empty.insert(connect::bulk(&self.path)?),
+            };
+            f(conn, mode)
+        })
+    }
 }
 
 /// Runs blocking database work from async code: on a multi-threaded runtime
@@ -113,6 +127,12 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> Result<()> {
+        // A bulk load killed before its end: finish it before any migration
+        // meets its dropped indexes.
+        migrate::refuse_newer_schema(&self.pool).await?;
+        if migrate::bulk_load_pending(&self.pool).await? {
+            self.with_bulk(|conn, _| bulk::finish(conn))?;
+        }
         migrate::migrate(&self.pool).await?;
         readiness::load_catalogue(&self.pool).await
     }
@@ -213,13 +233,20 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        blocking(|| {
-            let mut bulk = self.bulk.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let conn = match &mut *bulk {
-                Some(conn) => conn,
-                empty => empty.insert(connect::bulk(&self.path)?),
-            };
-            import::import(conn, rows, audit)
+        self.with_bulk(|conn, mode| import::import(conn, rows, audit, mode))
+    }
+
+    async fn begin_bulk_load(&self, expected_rows: u64) -> Result<()> {
+        self.with_bulk(|_, mode| {
+            mode.announced = Some((expected_rows, 0));
+            Ok(())
+        })
+    }
+
+    async fn end_bulk_load(&self) -> Result<()> {
+        self.with_bulk(|conn, mode| {
+            *mode = bulk::Mode::default();
+            bulk::finish(conn)
         })
     }
 

@@ -37,7 +37,7 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<()> {
 
 /// An older program must not write into a schema it does not know; sqlx
 /// would only notice a missing migration file, not explain it.
-async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
+pub(crate) async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     let has_table: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
             .fetch_optional(pool)
@@ -53,6 +53,20 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
         Some(database) if database > program => Err(StoreError::SchemaTooNew { database, program }),
         _ => Ok(()),
     }
+}
+
+/// Whether a bulk load left its flag or a dropped index (`bulk.rs`).
+pub(crate) async fn bulk_load_pending(pool: &SqlitePool) -> Result<bool> {
+    let has_meta: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+            .fetch_optional(pool)
+            .await
+            .db()?;
+    if has_meta.is_none() {
+        return Ok(false);
+    }
+    let found: Option<i64> = sqlx::query_scalar(crate::bulk::PENDING).fetch_optional(pool).await.db()?;
+    Ok(found.is_some())
 }
 
 async fn load_reference(conn: &mut SqliteConnection, r: &Reference) -> Result<()> {

@@ -32,10 +32,15 @@ pub(crate) fn name_key(name: &str) -> String {
 /// short-query `instr` scan is case-insensitive too, one field per line so
 /// that a match cannot span the name and a product.
 pub(crate) fn search_body(p: &EnterpriseProfile) -> String {
-    let mut body = p.name.to_lowercase();
+    search_body_of(&p.name, p.nib.as_str(), &p.products)
+}
+
+/// [`search_body`] from the stored columns (see `bulk.rs`).
+pub(crate) fn search_body_of(name: &str, nib: &str, products: &[String]) -> String {
+    let mut body = name.to_lowercase();
     body.push('\n');
-    body.push_str(p.nib.as_str());
-    for product in &p.products {
+    body.push_str(nib);
+    for product in products {
         body.push('\n');
         body.push_str(&product.to_lowercase());
     }

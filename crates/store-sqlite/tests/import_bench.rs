@@ -6,6 +6,9 @@
 //! NAIKKELAS_BENCH_ROWS=1000000 cargo test --release -p naikkelas-store-sqlite \
 //!     --test import_bench -- --ignored --nocapture
 //! ```
+//!
+//! `NAIKKELAS_BENCH_BULK=0` imports without announcing a bulk load (the
+//! row-by-row path throughout).
 
 use naikkelas_store::conformance::{ctx, figures, profile};
 use naikkelas_store::{ImportRow, RowOutcome, Store};
@@ -44,12 +47,23 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
-/// Wall-clock and CPU time of importing `rows` in batches.
+/// Wall-clock and CPU time of importing `rows` in batches, announced as a
+/// bulk load (as `naikkelas import` does for a file) unless
+/// `NAIKKELAS_BENCH_BULK=0`; the end of the load (index rebuild) included.
 async fn load(s: &SqliteStore, rows: &[ImportRow], expect: RowOutcome) -> (Duration, Option<Duration>) {
+    let bulk = std::env::var("NAIKKELAS_BENCH_BULK").map_or(true, |v| v != "0");
     let (started, cpu) = (Instant::now(), cpu_time());
+    if bulk {
+        s.begin_bulk_load(rows.len() as u64).await.unwrap();
+    }
     for chunk in rows.chunks(BATCH) {
         let out = s.import_batch(chunk, &ctx("import")).await.unwrap();
         assert!(out.iter().all(|o| *o == expect), "expected {expect:?}");
+    }
+    if bulk {
+        let ending = Instant::now();
+        s.end_bulk_load().await.unwrap();
+        println!("  (end of the bulk load: {:.2?})", ending.elapsed());
     }
     (started.elapsed(), cpu.zip(cpu_time()).map(|(a, b)| b - a))
 }

@@ -114,6 +114,22 @@ pub trait Store: Send + Sync + 'static {
     /// year in one call: the later is rejected as a duplicate.
     async fn import_batch(&self, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>>;
 
+    /// Announces a load of about `expected_rows` rows through
+    /// [`Store::import_batch`]; the backend may switch to a bulk-load mode
+    /// (deferring index and search maintenance) when that pays. Outcomes and
+    /// the data written are the same. Must be followed by
+    /// [`Store::end_bulk_load`], also when the load fails. Default: nothing.
+    async fn begin_bulk_load(&self, expected_rows: u64) -> Result<()> {
+        let _ = expected_rows;
+        Ok(())
+    }
+
+    /// Ends a bulk load: every index and search entry is complete again.
+    /// A load killed before this is completed by the next `migrate`.
+    async fn end_bulk_load(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Streams the registry with every year's figures for export, in NIB
     /// order, `limit` enterprises after `after_nib`.
     async fn export_page(
