@@ -388,7 +388,18 @@ impl Service {
         let total = std::fs::metadata(path).ok().map(|m| m.len()).filter(|_| layout.format == Format::Csv);
         let bytes = reader.byte_counter();
         let rows: RowStream = Box::new(ReaderRows(reader));
-        self.import_stream(actor, headers, layout, rows, bytes, total, None, true, opts, progress).await
+        if opts.dry_run {
+            return self.import_stream(actor, headers, layout, rows, bytes, total, None, true, opts, progress).await;
+        }
+        // The store decides whether a bulk-load mode pays (about 200 bytes
+        // per CSV row); it must be ended whatever the outcome.
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        self.store().begin_bulk_load(size / 200).await?;
+        let result = self.import_stream(actor, headers, layout, rows, bytes, total, None, true, opts, progress).await;
+        let ended = self.store().end_bulk_load().await;
+        let summary = result?;
+        ended?;
+        Ok(summary)
     }
 
     /// Imports rows from any source whose first row was `headers` (matched
