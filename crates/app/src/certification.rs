@@ -201,7 +201,11 @@ pub fn verify_payload(payload: &str, keys: &[VerifyingKey]) -> Result<QrClaims, 
 /// A QR code of `text` as an SVG document.
 pub fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
-        Ok(code) => code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build(),
+        Ok(code) => {
+            let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+            // Inline in HTML: no XML declaration.
+            svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or_default()
+        }
         Err(_) => String::new(),
     }
 }
@@ -850,7 +854,7 @@ mod tests {
         assert_eq!(verify_payload(&p, &[other]).unwrap_err().code, "qr.unknown_key");
         assert_eq!(verify_payload("garbage", &[pk]).unwrap_err().code, "qr.malformed");
         assert_eq!(parse_public_key(&URL_SAFE_NO_PAD.encode(pk.as_bytes())).unwrap(), pk);
-        assert!(qr_svg(&format!("https://example.id/v/NK-SNI-2026-000001?p={p}")).starts_with("<?xml"));
+        assert!(qr_svg(&format!("https://example.id/v/NK-SNI-2026-000001?p={p}")).starts_with("<svg"));
     }
 
     #[test]

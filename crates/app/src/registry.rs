@@ -163,12 +163,16 @@ impl Service {
         Ok(rec)
     }
 
-    pub fn quality_of(&self, rec: &EnterpriseRecord) -> QualityLevel {
+    /// The ladder as of now: permits valid today, L3/L4 from active certificates (`certification.rs`).
+    pub async fn quality_of(&self, rec: &EnterpriseRecord) -> AppResult<QualityLevel> {
         let today = self.now().date();
-        QualityLevel::compute(QualityInputs {
+        let (active_product_certificate, active_system_certificate) = self.active_certificates(&rec.profile.nib).await?;
+        Ok(QualityLevel::compute(QualityInputs {
             has_valid_product_permit: rec.permits.iter().any(|p| p.permit.is_valid_on(today)),
+            active_product_certificate,
+            active_system_certificate,
             ..QualityInputs::default()
-        })
+        }))
     }
 
     pub async fn enterprise_view(&self, actor: &Actor, nib: &str) -> AppResult<EnterpriseView> {
@@ -178,7 +182,7 @@ impl Service {
         let history = self.store().audit_for_entity("enterprise", nib.as_str(), 50).await?;
         let (regency, nib) = (&record.profile.regency, &record.profile.nib);
         Ok(EnterpriseView {
-            quality_level: self.quality_of(&record),
+            quality_level: self.quality_of(&record).await?,
             can_edit: actor.can_edit_enterprise(regency, nib),
             can_finalise: actor.can_finalise(regency, nib),
             can_delete: actor.can_delete_enterprise(),

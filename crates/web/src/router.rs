@@ -33,7 +33,21 @@ pub fn router(state: AppState) -> Router {
         .route("/imports/new", get(ui::imports::new_form))
         .route("/imports/{id}", get(ui::imports::show))
         .route("/imports/{id}/errors", get(ui::imports::errors_file))
-        .route("/api/docs", get(ui::home::api_docs));
+        .route("/api/docs", get(ui::home::api_docs))
+        .route("/certifications", get(ui::certification::list).post(ui::certification::apply))
+        .route("/certifications/pipeline", get(ui::certification::pipeline))
+        .route("/certifications/pipeline.csv", get(ui::certification::pipeline_csv))
+        .route("/certifications/{id}", get(ui::certification::show))
+        .route("/certifications/{id}/events", post(ui::certification::event))
+        .route("/certifications/{id}/certificate", get(ui::certification::certificate))
+        .route("/v", get(ui::certification::search))
+        .route("/v/{number}", get(ui::certification::verify_page));
+    // The empty handler `bench/verify.sh` compares the verify endpoint against.
+    let pages = if std::env::var("NAIKKELAS_BENCH_ROUTES").as_deref() == Ok("1") {
+        pages.route("/bench/empty", get(|| async { "" }))
+    } else {
+        pages
+    };
     Router::new()
         .merge(pages)
         .merge(api_routes)

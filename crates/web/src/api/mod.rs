@@ -2,6 +2,7 @@
 //! the same declarations (`utoipa-axum`), so the document cannot drift.
 
 pub mod dto;
+pub mod certification;
 pub mod enterprises;
 pub mod reference;
 
@@ -23,7 +24,7 @@ anything outside the caller's region answers 404.",
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"))
+    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"))
 )]
 struct ApiDoc;
 
@@ -43,6 +44,14 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(enterprises::get, enterprises::update, enterprises::delete))
         .routes(routes!(enterprises::record_figures))
         .routes(routes!(enterprises::facets))
+        .routes(routes!(certification::list, certification::apply))
+        .routes(routes!(certification::pipeline))
+        .routes(routes!(certification::get))
+        .routes(routes!(certification::event))
+        .routes(routes!(certification::bodies, certification::add_body))
+        .routes(routes!(certification::verify))
+        .routes(routes!(certification::verify_qr))
+        .routes(routes!(certification::public_key))
         .routes(routes!(reference::regions))
         .routes(routes!(reference::kbli))
         .split_for_parts()

@@ -4,6 +4,7 @@
 //! itself as skipped when no server is reachable, and fails under CI=true.
 
 mod api;
+mod certification;
 mod openapi;
 mod scope;
 mod support;
@@ -60,6 +61,11 @@ on_both_backends! {
     ui::home_offers_demo_logins_and_every_error_page_a_way_back,
     ui::administrators_manage_users_and_nobody_else_does,
     ui::an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows,
+    certification::certificate_from_application_to_issue_in_the_browser,
+    certification::illegal_steps_and_other_bodies_are_refused,
+    certification::public_verify_is_cacheable_clean_and_shows_suspension_at_once,
+    certification::tampered_qr_payload_is_rejected,
+    certification::ladder_follows_active_certificates_and_the_sweep_expires,
     openapi::openapi_document_matches_its_snapshot,
     openapi::the_docs_page_uses_vendored_assets_only,
 }
