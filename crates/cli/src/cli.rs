@@ -65,6 +65,24 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Copy a whole installation from one database to another.
     MigrateData(MigrateDataArgs),
+    /// Check a signed certificate QR payload offline (exit 0 when genuine).
+    VerifyQr {
+        payload: String,
+        /// Public key (base64url) to check against; default: the keys stored in the database.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// The installation's certificate signing key (see docs/CERTIFICATES.md).
+    #[command(subcommand)]
+    CertKey(CertKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertKeyCommand {
+    /// Print the public keys (creates the key pair on first use).
+    Show,
+    /// Replace the key pair; payloads signed with the old key still verify.
+    Rotate,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -114,6 +132,9 @@ pub enum UserCommand {
         /// Display name.
         #[arg(long)]
         name: Option<String>,
+        /// Certifiers: the code of their certification body (e.g. LSPRO-SMD).
+        #[arg(long)]
+        body: Option<String>,
     },
     /// List users.
     List,

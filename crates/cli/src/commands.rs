@@ -27,7 +27,7 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => demo(args, &cfg).await,
-        Command::User(UserCommand::Add { username, role, region, enterprise, name }) => {
+        Command::User(UserCommand::Add { username, role, region, enterprise, name, body }) => {
             let svc = service(&cfg).await?;
             let password = read_password()?;
             let draft = UserDraft {
@@ -38,7 +38,16 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<ExitCode> {
                 region: region.unwrap_or_default(),
                 enterprise: enterprise.unwrap_or_default(),
             };
+            if let Some(code) = &body {
+                let known = svc.certification_bodies().await.map_err(explain)?;
+                if !known.iter().any(|b| b.code.eq_ignore_ascii_case(code.trim())) {
+                    bail!("unknown certification body {code}; no user was created");
+                }
+            }
             let id = svc.add_user(&Actor::system(), &draft).await.map_err(explain)?;
+            if let Some(body) = body {
+                svc.assign_certifier(&Actor::system(), &draft.username, &body).await.map_err(explain)?;
+            }
             println!("user {} created (id {id})", draft.username.trim().to_ascii_lowercase());
             Ok(ExitCode::SUCCESS)
         }
@@ -61,6 +70,43 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Export(ExportCommand::Enterprises(a)) => crate::commands::ingest::export(a, &cfg).await,
         Command::Generate(a) => crate::commands::ingest::generate(a),
         Command::MigrateData(a) => crate::commands::migrate_data::migrate_data(a, &cfg).await,
+        Command::VerifyQr { payload, key } => verify_qr(&payload, key.as_deref(), &cfg).await,
+        Command::CertKey(c) => {
+            let svc = service(&cfg).await?;
+            let keys = match c {
+                CertKeyCommand::Show => svc.public_keys().await,
+                CertKeyCommand::Rotate => svc.rotate_signing_key(&Actor::system()).await,
+            };
+            println!("{}", serde_json::to_string_pretty(&keys.map_err(explain)?)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Checks a QR payload against a given public key (no database needed) or
+/// against the installation's current and retired keys.
+async fn verify_qr(payload: &str, key: Option<&str>, cfg: &Config) -> anyhow::Result<ExitCode> {
+    use naikkelas_app::certification::{parse_public_key, verify_payload};
+    let keys = match key {
+        Some(k) => vec![parse_public_key(k).map_err(|e| anyhow!("--key: {}", e.code))?],
+        None => {
+            let pk = service(cfg).await?.public_keys().await.map_err(explain)?;
+            std::iter::once(pk.current).chain(pk.retired).filter_map(|k| parse_public_key(&k).ok()).collect()
+        }
+    };
+    match verify_payload(payload, &keys) {
+        Ok(c) => {
+            println!(
+                "genuine: {} NIB {} {} valid {} to {} (key {})",
+                c.number, c.nib, c.standard, c.issued_on, c.expires_on, c.key_id
+            );
+            println!("live status: /v/{}", c.number);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("NOT genuine: {}", naikkelas_app::i18n::reason(naikkelas_app::i18n::Lang::En, &e));
+            Ok(ExitCode::from(1))
+        }
     }
 }
 
@@ -183,6 +229,8 @@ async fn demo(args: DemoArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
 async fn serve(svc: Service, cfg: &Config, demo: bool) -> anyhow::Result<()> {
     let web = WebConfig { secure_cookies: cfg.secure_cookies, demo, ..WebConfig::default() };
     let state = AppState::new(svc.clone(), web);
+    // Expiry and missed surveillance are recorded without anyone pressing a button.
+    naikkelas_app::certification::spawn_sweep(svc.clone(), std::time::Duration::from_secs(3600));
     if let Some(addr) = &cfg.metrics_addr {
         let handle = state.metrics.clone();
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
