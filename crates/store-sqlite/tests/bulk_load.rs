@@ -11,12 +11,28 @@ const BATCH: usize = 500;
 /// Announced to every load here: large enough that the mode pays.
 const ANNOUNCED: u64 = 1_000_000;
 
+/// A fresh database path, removed (with its WAL files) when the test ends.
 fn temp_path(tag: &str) -> String {
-    let p = std::env::temp_dir().join(format!("naikkelas-bulk-{tag}-{}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+    struct Remove(String);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            remove(&self.0);
+        }
     }
-    p.to_string_lossy().into_owned()
+    thread_local! {
+        static PATHS: std::cell::RefCell<Vec<Remove>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let p = std::env::temp_dir().join(format!("naikkelas-bulk-{tag}-{}.db", std::process::id()));
+    let p = p.to_string_lossy().into_owned();
+    remove(&p);
+    PATHS.with(|paths| paths.borrow_mut().push(Remove(p.clone())));
+    p
+}
+
+fn remove(path: &str) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
 }
 
 /// `n` enterprises, two years each; names and products need Unicode
@@ -260,9 +276,7 @@ async fn a_load_killed_at_any_moment_is_completed_on_the_next_open() {
         s.pool().close().await;
         check_integrity(&path);
         assert_eq!(dump(&path), expected, "killed after {kill_ms} ms");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{suffix}"));
-        }
+        remove(&path);
     }
     // At least one kill landed inside the mode (the test tests something).
     assert!(flagged > 0);
