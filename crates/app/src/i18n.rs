@@ -45,10 +45,12 @@ impl Lang {
 const ID_FILES: &[(&str, &str)] = &[
     ("certification", include_str!("../locales/id/certification.json")),
     ("registry", include_str!("../locales/id/registry.json")),
+    ("readiness", include_str!("../locales/id/readiness.json")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("certification", include_str!("../locales/en/certification.json")),
     ("registry", include_str!("../locales/en/registry.json")),
+    ("readiness", include_str!("../locales/en/readiness.json")),
 ];
 
 fn files(lang: Lang) -> &'static [(&'static str, &'static str)] {

@@ -163,12 +163,16 @@ impl Service {
         Ok(rec)
     }
 
-    /// The ladder as of now: permits valid today, L3/L4 from active certificates (`certification.rs`).
+    /// The ladder as of now: permits valid today, L2 from the latest completed
+    /// readiness assessments (`readiness.rs`), L3/L4 from active certificates (`certification.rs`).
     pub async fn quality_of(&self, rec: &EnterpriseRecord) -> AppResult<QualityLevel> {
         let today = self.now().date();
-        let (active_product_certificate, active_system_certificate) = self.active_certificates(&rec.profile.nib).await?;
+        let assessment_ready = self.store().readiness().assessment_ready(&rec.profile.nib).await?;
+        let (active_product_certificate, active_system_certificate) =
+            self.active_certificates(&rec.profile.nib).await?;
         Ok(QualityLevel::compute(QualityInputs {
             has_valid_product_permit: rec.permits.iter().any(|p| p.permit.is_valid_on(today)),
+            assessment_ready,
             active_product_certificate,
             active_system_certificate,
             ..QualityInputs::default()

@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod certification;
 pub mod enterprises;
+pub mod readiness;
 pub mod reference;
 
 use crate::state::AppState;
@@ -24,7 +25,7 @@ anything outside the caller's region answers 404.",
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"))
+    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"))
 )]
 struct ApiDoc;
 
@@ -54,6 +55,15 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(certification::public_key))
         .routes(routes!(reference::regions))
         .routes(routes!(reference::kbli))
+        .routes(routes!(readiness::standards))
+        .routes(routes!(readiness::standard))
+        .routes(routes!(readiness::suggestions))
+        .routes(routes!(readiness::list, readiness::start))
+        .routes(routes!(readiness::get))
+        .routes(routes!(readiness::answer))
+        .routes(routes!(readiness::complete))
+        .routes(routes!(readiness::update_action))
+        .routes(routes!(readiness::region))
         .split_for_parts()
 }
 

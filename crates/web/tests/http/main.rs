@@ -6,6 +6,7 @@
 mod api;
 mod certification;
 mod openapi;
+mod readiness;
 mod scope;
 mod support;
 mod ui;
@@ -61,6 +62,10 @@ on_both_backends! {
     ui::home_offers_demo_logins_and_every_error_page_a_way_back,
     ui::administrators_manage_users_and_nobody_else_does,
     ui::an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows,
+    readiness::owner_goes_from_applicable_standard_to_pdf_and_action_plan,
+    readiness::bad_answers_are_refused_with_a_reason,
+    readiness::assessments_outside_the_scope_answer_404,
+    readiness::officer_assesses_in_the_browser_and_sees_the_region_picture,
     certification::certificate_from_application_to_issue_in_the_browser,
     certification::illegal_steps_and_other_bodies_are_refused,
     certification::public_verify_is_cacheable_clean_and_shows_suspension_at_once,
