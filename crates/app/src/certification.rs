@@ -26,8 +26,43 @@ use naikkelas_store::certification::*;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use time::Date;
+
+/// How long a public answer may be reused. A transition made through this
+/// process clears the cache at once, so "suspended" shows immediately on the
+/// node that recorded it; another web node's transition shows here within
+/// this time. Unknown numbers are cached too, so a cache hit says nothing
+/// about whether a number exists.
+const PUBLIC_TTL: Duration = Duration::from_secs(1);
+const PUBLIC_CACHE_MAX: usize = 20_000;
+
+/// The public certificate lookups of the last second, by number.
+#[derive(Default)]
+pub struct PublicCache {
+    entries: Mutex<HashMap<String, (Instant, Option<PublicCertificate>)>>,
+}
+
+impl PublicCache {
+    fn get(&self, number: &str) -> Option<Option<PublicCertificate>> {
+        let m = self.entries.lock().expect("public cache lock");
+        m.get(number).filter(|(at, _)| at.elapsed() < PUBLIC_TTL).map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, number: &str, value: Option<PublicCertificate>) {
+        let mut m = self.entries.lock().expect("public cache lock");
+        if m.len() >= PUBLIC_CACHE_MAX {
+            m.clear();
+        }
+        m.insert(number.to_string(), (Instant::now(), value));
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().expect("public cache lock").clear();
+    }
+}
 
 /// An application as typed in a form or sent to the API.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -595,6 +630,7 @@ impl Service {
             _ => {}
         }
         self.cert().record_event(rec.id, &w, audit).await?;
+        self.public_cache().clear();
         Ok(())
     }
 
@@ -685,7 +721,14 @@ impl Service {
     pub async fn verify_certificate(&self, raw: &str) -> AppResult<VerifyView> {
         let parsed = CertificateNumber::parse(raw);
         let key = parsed.as_ref().map(|n| n.as_str().to_string()).unwrap_or_else(|_| "NK-INVALID-000000".into());
-        let found = self.cert().public_certificate(&key).await?;
+        let found = match self.public_cache().get(&key) {
+            Some(hit) => hit,
+            None => {
+                let found = self.cert().public_certificate(&key).await?;
+                self.public_cache().put(&key, found.clone());
+                found
+            }
+        };
         let number = parsed.map_err(|_| AppError::field(FieldError::new("number", "certificate_number.format")))?;
         let p = found.ok_or(AppError::NotFound)?;
         let status = schedule::live_status(p.state, p.expires_on, p.surveillance_due_on, self.now().date())

@@ -12,13 +12,14 @@ pub struct Service {
     store: Arc<dyn Store>,
     reference: Arc<Reference>,
     clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    public_cache: Arc<crate::certification::PublicCache>,
 }
 
 impl Service {
     /// Loads the reference catalogue from the (migrated) store.
     pub async fn new(store: Arc<dyn Store>) -> Result<Self, naikkelas_store::StoreError> {
         let reference = Arc::new(store.reference().await?);
-        Ok(Self { store, reference, clock: Arc::new(OffsetDateTime::now_utc) })
+        Ok(Self { store, reference, clock: Arc::new(OffsetDateTime::now_utc), public_cache: Arc::default() })
     }
 
     /// A service whose clock is fixed, for tests of time rules.
@@ -33,6 +34,11 @@ impl Service {
 
     pub fn reference(&self) -> &Reference {
         &self.reference
+    }
+
+    /// Public certificate answers of the last second (see `certification`).
+    pub fn public_cache(&self) -> &crate::certification::PublicCache {
+        &self.public_cache
     }
 
     pub fn now(&self) -> OffsetDateTime {
