@@ -1,8 +1,8 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from
 //! the same declarations (`utoipa-axum`), so the document cannot drift.
 
-pub mod dto;
 pub mod certification;
+pub mod dto;
 pub mod enterprises;
 pub mod readiness;
 pub mod reference;
