@@ -6,9 +6,12 @@
 //! `naikkelas_store_postgres::testing::fresh()`; without a server (and not
 //! under CI) they print SKIPPED and pass.
 
+use naikkelas_app::certification::{ApplicationDraft, BodyDraft, EventInput};
+use naikkelas_app::readiness::{ActionDraft, AnswerDraft};
 use naikkelas_app::Service;
+use naikkelas_core::certification::LiveStatus;
 use naikkelas_core::permit::{Permit, PermitKind};
-use naikkelas_core::Scope;
+use naikkelas_core::{Actor, Scope};
 use naikkelas_store::transfer::{TableChecksum, Transfer};
 use naikkelas_store::{AuditContext, EnterpriseQuery, Store};
 use naikkelas_store_postgres::PgStore;
@@ -18,6 +21,16 @@ use std::process::Output;
 use std::sync::Arc;
 
 const PASSWORD: &str = "rahasia-admin-2026";
+const COFFEE: &str = "SNI 2983:2014";
+
+/// A certificate issued before the move, with the QR payloads signed for it
+/// by the installation's first key (since retired) and its current key.
+struct Issued {
+    id: i64,
+    number: String,
+    old_payload: String,
+    payload: String,
+}
 
 /// A scratch directory removed at the end of the test.
 struct Scratch(PathBuf);
@@ -77,8 +90,11 @@ fn fails(args: &[&str]) -> String {
 
 /// A SQLite installation with rows in every table: the demo registry
 /// (built by the CLI), an admin with an API token, a finalised and then
-/// corrected year (a revision), a permit and a login session.
-async fn installation(url: &str, path: &str) {
+/// corrected year (a revision), a permit, a login session, a completed
+/// readiness assessment with an edited action, a certification body with a
+/// certifier, and a certificate granted after a closed major finding (with
+/// an open observation), whose signing key was rotated once.
+async fn installation(url: &str, path: &str) -> Issued {
     ok(&["--db", url, "migrate"]);
     ok(&["--db", url, "user", "add", "admin", "--role", "admin", "--name", "Admin Dinas"]);
     ok(&["--db", url, "token", "create", "admin"]);
@@ -108,7 +124,111 @@ async fn installation(url: &str, path: &str) {
     };
     store.add_permit(&nib, &permit, &c).await.unwrap();
     svc.login("admin", PASSWORD).await.unwrap();
+
+    // Readiness: every item answered (one gap), completed, its action edited.
+    let sys = Actor::system();
+    let standard = svc.standards().await.unwrap().into_iter().next().expect("the catalogue is loaded");
+    let id = svc.start_assessment(&sys, nib.as_str(), &standard.code).await.unwrap();
+    let drafts: Vec<AnswerDraft> = standard
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| AnswerDraft {
+            item_id: item.id.clone(),
+            answer: if i == 0 { "tidak" } else { "ya" }.into(),
+            evidence: (i % 2 == 1).then(|| format!("Catatan bukti {i}")),
+        })
+        .collect();
+    svc.answer(&sys, id, &drafts).await.unwrap();
+    svc.complete_assessment(&sys, id).await.unwrap();
+    let action = svc.assessment_view(&sys, id).await.unwrap().record.actions[0].id;
+    let d = ActionDraft {
+        text: Some("Susun SOP dan latih karyawan".into()),
+        owner: "Bu Sri".into(),
+        due_date: "2027-03-31".into(),
+        status: "in_progress".into(),
+    };
+    svc.update_action(&sys, id, action, &d).await.unwrap();
+
+    // Certification: a body, its certifier, an application through to a grant.
+    let body = BodyDraft {
+        code: "LSPRO-SMD".into(),
+        name: "LSPro Baristand Samarinda".into(),
+        kind: "lspro".into(),
+        kan_number: "LSPr-001-IDN".into(),
+        scope: COFFEE.into(),
+    };
+    svc.add_certification_body(&sys, &body).await.unwrap();
+    ok(&["--db", url, "user", "add", "auditor", "--role", "certifier", "--name", "Auditor", "--body", "LSPRO-SMD"]);
+    let token = ok(&["--db", url, "token", "create", "auditor"]);
+    let auditor = svc.actor_for_token(token.trim()).await.unwrap();
+    let application = ApplicationDraft {
+        nib: nib.to_string(),
+        body: "LSPRO-SMD".into(),
+        standard: COFFEE.into(),
+        scope: "Kopi bubuk kemasan 250 g".into(),
+    };
+    let id = svc.apply_for_certification(&sys, &application).await.unwrap();
+    let step = |e: EventInput| {
+        let (svc, auditor) = (&svc, &auditor);
+        async move { svc.certification_event(auditor, id, &e).await.unwrap() }
+    };
+    let event = |name: &str| EventInput { event: name.into(), ..Default::default() };
+    for e in ["start_review", "start_stage1", "complete_stage1"] {
+        step(event(e)).await;
+    }
+    let finding = |grade: &str, clause: &str, description: &str| EventInput {
+        grade: Some(grade.into()),
+        clause: Some(clause.into()),
+        description: Some(description.into()),
+        ..event("record_finding")
+    };
+    step(finding("major", "7.1.5", "Timbangan belum dikalibrasi")).await;
+    step(finding("observation", "8.5", "Label lot kurang jelas")).await;
+    step(EventInput { passed: Some(true), ..event("record_test") }).await;
+    step(event("complete_stage2")).await;
+    let major = store.certification().certification(id).await.unwrap().unwrap().findings[0].id;
+    step(EventInput {
+        finding_id: Some(major),
+        corrective_action: Some("Kalibrasi timbangan".into()),
+        evidence: Some("Sertifikat kalibrasi No. 12/2026".into()),
+        ..event("close_finding")
+    })
+    .await;
+    let granted = step(event("grant")).await.record;
+    let number = granted.status.number.as_ref().expect("a grant issues a number").to_string();
+    // The first payload creates the signing key; after a rotation it still
+    // verifies with the retired key, and new payloads use the new one.
+    let old_payload = svc.certificate_payload(&granted).await.unwrap().unwrap();
+    svc.rotate_signing_key(&sys).await.unwrap();
+    let payload = svc.certificate_payload(&granted).await.unwrap().unwrap();
+    assert_ne!(payload, old_payload);
     store.pool().close().await;
+    Issued { id, number, old_payload, payload }
+}
+
+/// The certificate verifies on `svc` as it did where it was issued: the
+/// public check finds it active, both payloads pass the signature check, and
+/// the installation signs it exactly as before (the same key moved).
+async fn still_verifies(svc: &Service, issued: &Issued) {
+    let public = svc.verify_certificate(&issued.number).await.unwrap();
+    assert_eq!(public.status, LiveStatus::Active);
+    for p in [&issued.old_payload, &issued.payload] {
+        let claims = svc.check_payload(p).await.unwrap_or_else(|e| panic!("a signed payload no longer verifies: {e}"));
+        assert_eq!(claims.number.to_string(), issued.number);
+    }
+    let rec = svc.store().certification().certification(issued.id).await.unwrap().unwrap();
+    assert_eq!(rec.findings.len(), 2);
+    assert!(rec.findings[0].closed_at.is_some() && rec.findings[1].closed_at.is_none());
+    assert_eq!(svc.certificate_payload(&rec).await.unwrap().as_deref(), Some(issued.payload.as_str()));
+}
+
+/// The installation's secret signing key, to check that it is never printed.
+async fn secret_key(path: &str) -> String {
+    let s = SqliteStore::open(path).await.unwrap();
+    let key = s.certification().signing_key().await.unwrap().expect("the installation has a signing key");
+    s.pool().close().await;
+    key
 }
 
 async fn sqlite_checksums(path: &str) -> Vec<TableChecksum> {
@@ -127,18 +247,22 @@ async fn sqlite_to_postgres_and_back_keeps_everything() {
     let started = std::time::Instant::now();
     let dir = Scratch::new("pg");
     let (src_url, src_path) = dir.db("district.db");
-    installation(&src_url, &src_path).await;
+    let issued = installation(&src_url, &src_path).await;
     let source = sqlite_checksums(&src_path).await;
     for c in &source {
         assert!(c.rows > 0, "the installation has rows in {}", c.table);
     }
+    let secret = secret_key(&src_path).await;
 
     // SQLite → PostgreSQL.
-    let out = ok(&["migrate-data", "--from", &src_url, "--to", &pg.url]);
+    let run = naikkelas(&["migrate-data", "--from", &src_url, "--to", &pg.url]);
+    let (out, err) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "migrate-data failed:\n{out}\n{err}");
     assert!(out.lines().last().unwrap().contains("every table's count and checksum match"), "{out}");
     for c in &source {
         assert!(out.contains(&c.sha256), "{} is reported with its checksum:\n{out}", c.table);
     }
+    assert!(!out.contains(&secret) && !err.contains(&secret), "the signing key is never printed");
     assert_eq!(pg.store.table_checksums().await.unwrap(), source);
     let verified = ok(&["--db", &pg.url, "audit", "verify"]);
     assert!(verified.contains("audit chain intact"), "{verified}");
@@ -151,6 +275,7 @@ async fn sqlite_to_postgres_and_back_keeps_everything() {
     let token = ok(&["--db", &pg.url, "token", "create", "admin", "--name", "after-move"]);
     target.actor_for_token(token.trim()).await.unwrap();
     target.store().ping().await.unwrap();
+    still_verifies(&target, &issued).await;
 
     // A target that already holds data is refused, naming the table.
     let refused = fails(&["migrate-data", "--from", &src_url, "--to", &pg.url]);
@@ -167,6 +292,10 @@ async fn sqlite_to_postgres_and_back_keeps_everything() {
     assert_eq!(rows(&back, "api_tokens"), rows(&source, "api_tokens") + 1);
     assert_eq!(rows(&back, "audit_log"), rows(&source, "audit_log") + 1);
     ok(&["--db", &back_url, "audit", "verify"]);
+    let store = SqliteStore::open(&back_path).await.unwrap();
+    still_verifies(&Service::new(Arc::new(store.clone())).await.unwrap(), &issued).await;
+    store.pool().close().await;
+    assert_eq!(secret_key(&back_path).await, secret);
     eprintln!("sqlite → postgres → sqlite in {:.1} s", started.elapsed().as_secs_f64());
 }
 

@@ -21,7 +21,7 @@ use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::{Nib, RegionCode};
 use naikkelas_store::transfer::{
     canonical_timestamp, check_columns, checksums_by_paging, table, truncate_to_micros, unknown, Kind, Row, Table,
-    TableChecksum, Transfer,
+    TableChecksum, Transfer, CARRIED_META_KEYS,
 };
 use naikkelas_store::{rfc3339, Result, StoreError};
 use serde_json::Value;
@@ -254,6 +254,167 @@ fn spec(name: &str) -> Option<Spec> {
             },
             key: &["t.id"],
         },
+        "meta" => Spec {
+            table: "meta",
+            from: "(SELECT key, value FROM meta WHERE key IN ('certification_signing_key', 'certification_retired_keys')) t",
+            cols: const { &[col("t.key", "key"), col("t.value", "value")] },
+            key: &["t.key"],
+        },
+        "assessments" => Spec {
+            table: "assessments",
+            from: "assessments t JOIN enterprises e ON e.id = t.enterprise_id",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col_as("e.nib", "enterprise_id", EnterpriseId),
+                    col("t.standard_code", "standard_code"),
+                    col("t.standard_revision", "standard_revision"),
+                    col("t.status", "status"),
+                    col("t.started_by", "started_by"),
+                    col("t.started_at", "started_at"),
+                    col("t.updated_at", "updated_at"),
+                    col("t.completed_at", "completed_at"),
+                    col("t.score_permille", "score_permille"),
+                    col("t.meets_threshold", "meets_threshold"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "assessment_answers" => Spec {
+            table: "assessment_answers",
+            from: "assessment_answers t",
+            cols: const {
+                &[
+                    col("t.assessment_id", "assessment_id"),
+                    col("t.item_id", "item_id"),
+                    col("t.answer", "answer"),
+                    col("t.evidence", "evidence"),
+                    col("t.answered_by", "answered_by"),
+                    col("t.answered_at", "answered_at"),
+                ]
+            },
+            key: &["t.assessment_id", "t.item_id"],
+        },
+        "assessment_actions" => Spec {
+            table: "assessment_actions",
+            from: "assessment_actions t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.assessment_id", "assessment_id"),
+                    col("t.position", "position"),
+                    col("t.item_id", "item_id"),
+                    col("t.critical", "critical"),
+                    col("t.priority", "priority"),
+                    col("t.text", "text"),
+                    col("t.owner", "owner"),
+                    col("t.due_date", "due_date"),
+                    col("t.status", "status"),
+                    col("t.updated_at", "updated_at"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "certification_standards" => Spec {
+            table: "certification_standards",
+            from: "certification_standards t",
+            cols: const {
+                &[
+                    col("t.code", "code"),
+                    col("t.title", "title"),
+                    col("t.scheme", "scheme"),
+                    col("t.validity_months", "validity_months"),
+                    col("t.source", "source"),
+                ]
+            },
+            key: &["t.code"],
+        },
+        "certification_bodies" => Spec {
+            table: "certification_bodies",
+            from: "certification_bodies t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.code", "code"),
+                    col("t.name", "name"),
+                    col("t.kind", "kind"),
+                    col("t.kan_number", "kan_number"),
+                    col("t.scope", "scope"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "certifier_bodies" => Spec {
+            table: "certifier_bodies",
+            from: "certifier_bodies t",
+            cols: const { &[col("t.user_id", "user_id"), col("t.body_id", "body_id")] },
+            key: &["t.user_id"],
+        },
+        "certifications" => Spec {
+            table: "certifications",
+            from: "certifications t JOIN enterprises e ON e.id = t.enterprise_id",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col_as("e.nib", "enterprise_id", EnterpriseId),
+                    col("t.body_id", "body_id"),
+                    col("t.standard_code", "standard_code"),
+                    col("t.scheme", "scheme"),
+                    col("t.scope", "scope"),
+                    col("t.applied_on", "applied_on"),
+                    col("t.state", "state"),
+                    col("t.number", "number"),
+                    col("t.decided_on", "decided_on"),
+                    col("t.issued_on", "issued_on"),
+                    col("t.expires_on", "expires_on"),
+                    col("t.last_surveillance_on", "last_surveillance_on"),
+                    col("t.surveillance_due_on", "surveillance_due_on"),
+                    col("t.testing_passed", "testing_passed"),
+                    col("t.reason", "reason"),
+                    col("t.state_since", "state_since"),
+                    col("t.version", "version"),
+                    col("t.created_at", "created_at"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "certification_findings" => Spec {
+            table: "certification_findings",
+            from: "certification_findings t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.certification_id", "certification_id"),
+                    col("t.grade", "grade"),
+                    col("t.clause", "clause"),
+                    col("t.description", "description"),
+                    col("t.raised_at", "raised_at"),
+                    col("t.raised_by", "raised_by"),
+                    col("t.corrective_action", "corrective_action"),
+                    col("t.evidence", "evidence"),
+                    col("t.closed_at", "closed_at"),
+                    col("t.closed_by", "closed_by"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "certification_events" => Spec {
+            table: "certification_events",
+            from: "certification_events t",
+            cols: const {
+                &[
+                    col("t.certification_id", "certification_id"),
+                    col("t.seq", "seq"),
+                    col("t.at", "at"),
+                    col("t.actor", "actor"),
+                    col("t.event", "event"),
+                    col("t.from_state", "from_state"),
+                    col("t.to_state", "to_state"),
+                    col("t.note", "note"),
+                ]
+            },
+            key: &["t.certification_id", "t.seq"],
+        },
         "audit_log" => Spec {
             table: "audit_log",
             from: "audit_log t",
@@ -454,6 +615,16 @@ impl SqliteStore {
         }
         for t in naikkelas_store::transfer::TABLES.iter().rev() {
             let s = spec(t.name).ok_or_else(|| unknown(t.name))?;
+            if t.name == "meta" {
+                // Only the carried keys; the stamps of this database stay.
+                let keys = serde_json::to_string(CARRIED_META_KEYS).expect("strings serialise");
+                sqlx::query("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))")
+                    .bind(keys)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                continue;
+            }
             sqlx::query(&format!("DELETE FROM {}", s.table)).execute(&mut *tx).await.db()?;
         }
         sqlx::query("DELETE FROM enterprise_search").execute(&mut *tx).await.db()?;
@@ -612,7 +783,74 @@ impl Transfer for SqliteStore {
         self.load(table, rows).await
     }
 
+    async fn table_names(&self) -> Result<Vec<String>> {
+        // Ordinary and virtual tables of the main schema; not views, not the
+        // shadow tables of the full-text index, not SQLite's or sqlx's own.
+        sqlx::query_scalar(
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')
+               AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_sqlx_migrations'
+             ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .db()
+    }
+
+    async fn has_rows(&self, name: &str) -> Result<bool> {
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM \"{}\")", name.replace('"', "\"\""));
+        sqlx::query_scalar(&sql).fetch_one(&self.pool).await.db()
+    }
+
     async fn table_checksums(&self) -> Result<Vec<TableChecksum>> {
         checksums_by_paging(self).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_has_a_spec_with_one_expression_per_column() {
+        for t in naikkelas_store::transfer::TABLES {
+            let s = spec(t.name).unwrap_or_else(|| panic!("no spec for {}", t.name));
+            assert_eq!(s.cols.len(), t.columns.len(), "{}", t.name);
+            assert_eq!(s.key.len(), t.key.len(), "{}", t.name);
+        }
+        let meta = spec("meta").unwrap();
+        for k in CARRIED_META_KEYS {
+            assert!(meta.from.contains(&format!("'{k}'")), "{k} is dumped");
+        }
+    }
+
+    /// Every table of the schema is copied or deliberately left out, and a
+    /// table nobody told the transfer about stops a copy once it holds rows.
+    #[tokio::test]
+    async fn tables_the_transfer_does_not_know_stop_a_copy() {
+        use naikkelas_store::transfer::{copy_installation, is_known, TransferError};
+        use naikkelas_store::Store;
+        let from = SqliteStore::open_temporary().await.unwrap();
+        from.migrate().await.unwrap();
+        let names = from.table_names().await.unwrap();
+        assert!(names.iter().any(|n| n == "enterprise_search") && names.iter().any(|n| n == "meta"), "{names:?}");
+        assert!(!names.iter().any(|n| n.starts_with("enterprise_search_") || n.starts_with("sqlite_")), "{names:?}");
+        let unknown: Vec<&String> = names.iter().filter(|n| !is_known(n)).collect();
+        assert!(unknown.is_empty(), "tables migrate-data neither copies nor lists in NOT_COPIED: {unknown:?}");
+
+        sqlx::query("CREATE TABLE shop_notes (note TEXT)").execute(from.pool()).await.unwrap();
+        let to = SqliteStore::open_temporary().await.unwrap();
+        to.migrate().await.unwrap();
+        // Empty, it loses nothing.
+        copy_installation(&from, &to, &|_, _| {}).await.unwrap();
+
+        sqlx::query("INSERT INTO shop_notes (note) VALUES ('catatan')").execute(from.pool()).await.unwrap();
+        let to = SqliteStore::open_temporary().await.unwrap();
+        to.migrate().await.unwrap();
+        let err = copy_installation(&from, &to, &|_, _| {}).await.unwrap_err();
+        assert!(matches!(&err, TransferError::UnknownTables { tables } if tables == &["shop_notes"]), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("shop_notes") && text.contains("does not copy"), "{text}");
+        // Refused before the target was touched.
+        assert!(to.dump_table("certification_standards", None, 1).await.unwrap().len() == 1);
     }
 }

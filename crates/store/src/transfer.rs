@@ -23,7 +23,9 @@
 //! Enterprise children refer to their enterprise by `nib`, never by an
 //! internal row id, so backends may number enterprises as they like. Ids
 //! that other data or URLs refer to (users, permits, revisions, tokens) are
-//! kept. Derived columns (province code, latest figures, search text, sort
+//! kept, and so are the ids of assessments, actions, certification bodies,
+//! certifications and findings. Of `meta`, only the installation's
+//! certificate signing keys ([`CARRIED_META_KEYS`]) are carried. Derived columns (province code, latest figures, search text, sort
 //! key, the SQLite KBLI list) are not in the format: the loading side
 //! recomputes them. Audit entries keep `seq`, texts and hashes byte for
 //! byte, so the chain verifies after a move.
@@ -36,6 +38,10 @@
 //!
 //! # Procedure ([`copy_installation`])
 //!
+//! 0. the source must hold rows only in tables of [`TABLES`] or of the
+//!    documented [`NOT_COPIED`] list: a table added by a later capability
+//!    and not yet carried here stops the copy, naming it, instead of being
+//!    silently left behind;
 //! 1. the target is migrated by the caller; it must hold nothing but the
 //!    shipped reference tables, then [`Transfer::clear_for_load`] empties it;
 //! 2. for each table of [`TABLES`] in order: page through the source's
@@ -91,8 +97,37 @@ pub struct TableChecksum {
     pub sha256: String,
 }
 
-/// Tables that `migrate` fills from the data shipped in the binary.
-pub const REFERENCE_TABLES: &[&str] = &["provinces", "regencies", "districts", "kbli"];
+/// Tables that `migrate` fills from the data shipped in the binary (the
+/// certification standards by their schema migration).
+pub const REFERENCE_TABLES: &[&str] = &["provinces", "regencies", "districts", "kbli", "certification_standards"];
+
+/// The `meta` keys that belong to the installation and move with it: the
+/// Ed25519 key that signs certificate QR codes (without it every issued
+/// signature stops verifying after a move) and the public keys it replaced.
+/// The other keys of `meta` describe the database itself (the stamps of the
+/// reference data and standards catalogue that `migrate` loaded, SQLite
+/// bulk-load flags) and stay as the target has them. Key material is never
+/// printed: only counts and checksums of this table are.
+pub const CARRIED_META_KEYS: &[&str] = &["certification_signing_key", "certification_retired_keys"];
+
+/// Tables a backend may hold that are deliberately not in [`TABLES`], with
+/// the reason. [`copy_installation`] refuses a source holding rows in any
+/// other table it does not know, rather than leave data behind.
+pub const NOT_COPIED: &[(&str, &str)] = &[
+    (
+        "standards",
+        "the readiness standards catalogue: `migrate` loads it on the target from the files shipped in the binary \
+         (stamped in meta); assessments keep the code and revision they were made against",
+    ),
+    ("audit_head", "PostgreSQL: the head of the audit chain, recomputed when audit_log is loaded"),
+    ("enterprise_search", "SQLite: the full-text index of enterprises, rebuilt when they are loaded"),
+];
+
+/// Whether a table of a source database is copied ([`TABLES`]) or
+/// deliberately left out ([`NOT_COPIED`]).
+pub fn is_known(name: &str) -> bool {
+    table(name).is_some() || NOT_COPIED.iter().any(|(n, _)| *n == name)
+}
 
 use Kind::*;
 
@@ -224,6 +259,133 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
     },
     Table {
+        name: "meta",
+        // Only the keys of CARRIED_META_KEYS.
+        columns: &[("key", Text), ("value", Text)],
+        key: &["key"],
+    },
+    Table {
+        name: "assessments",
+        columns: &[
+            ("id", Int),
+            ("nib", Text),
+            ("standard_code", Text),
+            ("standard_revision", Text),
+            ("status", Text),
+            ("started_by", Text),
+            ("started_at", Timestamp),
+            ("updated_at", Timestamp),
+            ("completed_at", Timestamp),
+            ("score_permille", Int),
+            ("meets_threshold", Bool),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "assessment_answers",
+        columns: &[
+            ("assessment_id", Int),
+            ("item_id", Text),
+            ("answer", Text),
+            ("evidence", Text),
+            ("answered_by", Text),
+            ("answered_at", Timestamp),
+        ],
+        key: &["assessment_id", "item_id"],
+    },
+    Table {
+        name: "assessment_actions",
+        columns: &[
+            ("id", Int),
+            ("assessment_id", Int),
+            ("position", Int),
+            ("item_id", Text),
+            ("critical", Bool),
+            ("priority", Int),
+            ("text", Text),
+            ("owner", Text),
+            ("due_date", Date),
+            ("status", Text),
+            ("updated_at", Timestamp),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "certification_standards",
+        columns: &[("code", Text), ("title", Text), ("scheme", Text), ("validity_months", Int), ("source", Text)],
+        key: &["code"],
+    },
+    Table {
+        name: "certification_bodies",
+        columns: &[
+            ("id", Int),
+            ("code", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("kan_number", Text),
+            // The JSON list of standard codes, as stored.
+            ("scope", Text),
+        ],
+        key: &["id"],
+    },
+    Table { name: "certifier_bodies", columns: &[("user_id", Int), ("body_id", Int)], key: &["user_id"] },
+    Table {
+        name: "certifications",
+        columns: &[
+            ("id", Int),
+            ("nib", Text),
+            ("body_id", Int),
+            ("standard_code", Text),
+            ("scheme", Text),
+            ("scope", Text),
+            ("applied_on", Date),
+            ("state", Text),
+            ("number", Text),
+            ("decided_on", Date),
+            ("issued_on", Date),
+            ("expires_on", Date),
+            ("last_surveillance_on", Date),
+            ("surveillance_due_on", Date),
+            ("testing_passed", Bool),
+            ("reason", Text),
+            ("state_since", Timestamp),
+            ("version", Int),
+            ("created_at", Timestamp),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "certification_findings",
+        columns: &[
+            ("id", Int),
+            ("certification_id", Int),
+            ("grade", Text),
+            ("clause", Text),
+            ("description", Text),
+            ("raised_at", Timestamp),
+            ("raised_by", Text),
+            ("corrective_action", Text),
+            ("evidence", Text),
+            ("closed_at", Timestamp),
+            ("closed_by", Text),
+        ],
+        key: &["id"],
+    },
+    Table {
+        name: "certification_events",
+        columns: &[
+            ("certification_id", Int),
+            ("seq", Int),
+            ("at", Timestamp),
+            ("actor", Text),
+            ("event", Text),
+            ("from_state", Text),
+            ("to_state", Text),
+            ("note", Text),
+        ],
+        key: &["certification_id", "seq"],
+    },
+    Table {
         name: "audit_log",
         columns: &[
             ("seq", Int),
@@ -312,6 +474,14 @@ pub trait Transfer: Send + Sync {
     /// number of rows written.
     async fn load_table(&self, table: &str, rows: &[Row]) -> Result<u64>;
 
+    /// Every table of the database that can hold data: not the migration
+    /// bookkeeping of sqlx, SQLite's own tables or the shadow tables of a
+    /// full-text index.
+    async fn table_names(&self) -> Result<Vec<String>>;
+
+    /// Whether the table `name` (one of [`Transfer::table_names`]) holds a row.
+    async fn has_rows(&self, name: &str) -> Result<bool>;
+
     /// Row count and SHA-256 of the canonical lines of every table, in
     /// [`TABLES`] order.
     async fn table_checksums(&self) -> Result<Vec<TableChecksum>> {
@@ -352,6 +522,13 @@ pub enum TransferError {
          migrate-data copies only into an empty, freshly migrated database"
     )]
     TargetNotEmpty { table: String },
+    #[error(
+        "the source database holds data in {} this program does not copy: {}; \
+         migrate-data would leave it behind (use the naikkelas version that wrote it)",
+        if tables.len() == 1 { "a table" } else { "tables" },
+        tables.join(", ")
+    )]
+    UnknownTables { tables: Vec<String> },
     #[error("after the copy, table {table} differs: source {source_rows} rows (sha256 {source_sha256}), target {target_rows} rows (sha256 {target_sha256})")]
     Mismatch { table: String, source_rows: u64, source_sha256: String, target_rows: u64, target_sha256: String },
     #[error("{side}: {error}")]
@@ -361,8 +538,9 @@ pub enum TransferError {
 /// Rows per page of a copy.
 pub const COPY_PAGE: u32 = 5_000;
 
-/// Copies a whole installation from `from` into `to`: refuses a target that
-/// holds anything but reference data, empties it, copies every table of
+/// Copies a whole installation from `from` into `to`: refuses a source with
+/// rows in a table that is neither in [`TABLES`] nor in [`NOT_COPIED`] and a
+/// target that holds anything but reference data, empties it, copies every table of
 /// [`TABLES`] in pages of [`COPY_PAGE`] rows (calling `progress(table,
 /// rows_so_far)` after each page, and once for an empty table), then compares the checksums of both
 /// sides. Returns the (equal) checksums.
@@ -373,6 +551,16 @@ pub async fn copy_installation(
 ) -> std::result::Result<Vec<TableChecksum>, TransferError> {
     let src = |error| TransferError::Store { side: "source", error };
     let dst = |error| TransferError::Store { side: "target", error };
+    let mut unknown_tables = Vec::new();
+    for name in from.table_names().await.map_err(src)? {
+        if !is_known(&name) && from.has_rows(&name).await.map_err(src)? {
+            unknown_tables.push(name);
+        }
+    }
+    if !unknown_tables.is_empty() {
+        unknown_tables.sort();
+        return Err(TransferError::UnknownTables { tables: unknown_tables });
+    }
     for t in TABLES.iter().filter(|t| !t.is_reference()) {
         if !to.dump_table(t.name, None, 1).await.map_err(dst)?.is_empty() {
             return Err(TransferError::TargetNotEmpty { table: t.name.to_string() });
@@ -436,6 +624,10 @@ mod tests {
         }
         assert!(table("provinces").unwrap().is_reference());
         assert!(!table("users").unwrap().is_reference());
+        for (name, _) in NOT_COPIED {
+            assert!(table(name).is_none() && is_known(name), "{name} is either copied or not");
+        }
+        assert!(!is_known("_sqlx_migrations") && !is_known("shop_notes"));
         let t = table("provinces").unwrap();
         let mut row = Row::new();
         row.insert("code".into(), "64".into());
