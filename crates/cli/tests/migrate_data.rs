@@ -296,6 +296,31 @@ async fn sqlite_to_postgres_and_back_keeps_everything() {
     still_verifies(&Service::new(Arc::new(store.clone())).await.unwrap(), &issued).await;
     store.pool().close().await;
     assert_eq!(secret_key(&back_path).await, secret);
+
+    // New rows on PostgreSQL continue after the copied ids (identity sequences).
+    let sys = Actor::system();
+    let body = BodyDraft {
+        code: "LSPRO-BPP".into(),
+        name: "LSPro Balikpapan".into(),
+        kind: "lspro".into(),
+        kan_number: "LSPr-002-IDN".into(),
+        scope: COFFEE.into(),
+    };
+    let body_id = target.add_certification_body(&sys, &body).await.unwrap();
+    assert!(target.certification_bodies().await.unwrap().iter().all(|b| b.id <= body_id));
+    let old = target.store().certification().certification(issued.id).await.unwrap().unwrap();
+    let application = ApplicationDraft {
+        nib: old.nib.to_string(),
+        body: "LSPRO-BPP".into(),
+        standard: COFFEE.into(),
+        scope: "Kopi instan sachet".into(),
+    };
+    assert!(target.apply_for_certification(&sys, &application).await.unwrap() > issued.id);
+    let standards = target.standards().await.unwrap();
+    let done = target.enterprise_assessments(&sys, old.nib.as_str()).await.unwrap();
+    let other = standards.iter().find(|s| done.iter().all(|a| a.standard != s.code)).unwrap();
+    let next = target.start_assessment(&sys, old.nib.as_str(), &other.code).await.unwrap();
+    assert!(done.iter().all(|a| a.id < next));
     eprintln!("sqlite → postgres → sqlite in {:.1} s", started.elapsed().as_secs_f64());
 }
 
