@@ -1,6 +1,8 @@
 //! `naikkelas migrate-data --from URL --to URL`: copies a whole installation
 //! (reference data, registry, figures and their revisions, permits, users,
-//! sessions, API tokens and the audit log with its hash chain) from one
+//! sessions, API tokens, readiness assessments, certification bodies and
+//! certificates with their history, the certificate signing keys, and the
+//! audit log with its hash chain) from one
 //! database to another, in any direction between SQLite and PostgreSQL.
 //!
 //! Both databases are brought to the current schema first; the target must
@@ -92,7 +94,7 @@ async fn run(a: &MigrateDataArgs) -> anyhow::Result<ExitCode> {
     let sums = result?;
     let total: u64 = sums.iter().map(|c| c.rows).sum();
     for c in &sums {
-        println!("{:<18} {:>10} rows  sha256 {}", c.table, c.rows, c.sha256);
+        println!("{:<24} {:>10} rows  sha256 {}", c.table, c.rows, c.sha256);
     }
     println!(
         "copied {total} rows in {} tables from {from_url} to {to_url} in {:.1} s; every table's count and checksum match",
