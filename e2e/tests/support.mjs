@@ -19,7 +19,7 @@ function cli(db, args, env = {}) {
   }).trim();
 }
 
-export async function startServer() {
+export async function startServer({ owner } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "naikkelas-e2e-"));
   const db = join(dir, "e2e.db");
   cli(db, ["migrate"]);
@@ -27,6 +27,8 @@ export async function startServer() {
   cli(db, ["user", "add", "petugas.samarinda", "--role", "officer", "--region", "64.72"]);
   cli(db, ["user", "add", "petugas.balikpapan", "--role", "officer", "--region", "64.71"]);
   const token = cli(db, ["token", "create", "admin"]);
+  // An owner account needs its enterprise first: created through the API below.
+  const addOwner = (nib) => cli(db, ["user", "add", "pemilik", "--role", "owner", "--enterprise", nib]);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const proc = spawn(BIN, ["--db", `sqlite://${db}`, "serve", "--addr", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -46,7 +48,7 @@ export async function startServer() {
     });
     return { status: res.status, json: await res.json().catch(() => null) };
   };
-  return { base, api, stop: () => proc.kill("SIGTERM"), log: () => log, db };
+  return { base, api, addOwner, stop: () => proc.kill("SIGTERM"), log: () => log, db };
 }
 
 export async function browser() {
