@@ -48,7 +48,8 @@ export async function startServer({ owner } = {}) {
     });
     return { status: res.status, json: await res.json().catch(() => null) };
   };
-  return { base, api, addOwner, stop: () => proc.kill("SIGTERM"), log: () => log, db };
+  const run = (args) => cli(db, args);
+  return { base, api, addOwner, run, stop: () => proc.kill("SIGTERM"), log: () => log, db };
 }
 
 export async function browser() {
