@@ -18,7 +18,7 @@ pub struct DemoAccount {
 
 /// Demo credentials are public by design: they exist only in databases
 /// created by `naikkelas demo`.
-pub const DEMO_ACCOUNTS: [DemoAccount; 4] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 5] = [
     DemoAccount { username: "admin", password: "admin-demo-2026", role: "admin", label_key: "demo.admin" },
     DemoAccount {
         username: "kemenperin",
@@ -33,7 +33,17 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 4] = [
         label_key: "demo.officer",
     },
     DemoAccount { username: "pemilik", password: "pemilik-demo-2026", role: "owner", label_key: "demo.owner" },
+    DemoAccount {
+        username: "auditor.lspro",
+        password: "lspro-demo-2026",
+        role: "certifier",
+        label_key: "demo.certifier",
+    },
 ];
+
+/// The demo's certification body: an LSPro for food products, as the
+/// Kemenperin testing centres run them (DOMAIN.md §2a).
+pub const DEMO_BODY: &str = "LSPRO-DEMO";
 
 /// Region of the demo officer: Kota Samarinda.
 pub const DEMO_OFFICER_REGION: &str = "64.72";
@@ -46,6 +56,16 @@ pub async fn ensure_accounts(svc: &Service) -> AppResult<()> {
     let mut q = EnterpriseQuery::in_scope(Scope::Region(smd));
     q.limit = 1;
     let owned = svc.store().list_enterprises(&q).await?.items.into_iter().next().map(|e| e.nib.to_string());
+    if !svc.certification_bodies().await?.iter().any(|b| b.code == DEMO_BODY) {
+        let body = crate::certification::BodyDraft {
+            code: DEMO_BODY.into(),
+            name: "LSPro Demo (pangan dan minuman)".into(),
+            kind: "lspro".into(),
+            kan_number: "LSPr-000-IDN".into(),
+            scope: "SNI 2983:2014, SNI 3553:2015, SNI 7709:2019, SNI 3556:2010".into(),
+        };
+        svc.add_certification_body(&system, &body).await?;
+    }
     for a in &DEMO_ACCOUNTS {
         if svc.store().user_by_username(a.username).await?.is_some() {
             continue;
@@ -59,6 +79,7 @@ pub async fn ensure_accounts(svc: &Service) -> AppResult<()> {
             enterprise: if a.role == "owner" { owned.clone().unwrap_or_default() } else { String::new() },
         };
         match svc.add_user(&system, &draft).await {
+            Ok(_) if a.role == "certifier" => svc.assign_certifier(&system, a.username, DEMO_BODY).await?,
             Ok(_) => {}
             // Without any Samarinda enterprise there is nobody to own; skip the owner.
             Err(AppError::Invalid(_)) if a.role == "owner" && owned.is_none() => {}
