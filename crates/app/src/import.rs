@@ -31,7 +31,7 @@
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::service::Service;
-use naikkelas_core::{Actor, FieldError, Role, Scope, ValidationErrors};
+use naikkelas_core::{Actor, FieldError, Scope, ValidationErrors};
 use naikkelas_ingest::columns::{HeaderMap, GENERATED_COLUMNS};
 use naikkelas_ingest::reader::{Format, RawRow, ReadError, RowIssue, SheetReader, SourceLayout};
 use naikkelas_ingest::writer::{Cell, CsvWriter, SheetWriter, XlsxWriter};
@@ -364,10 +364,10 @@ fn all_reasons(lang: Lang, errors: &[FieldError]) -> String {
 
 impl Service {
     fn import_scope(&self, actor: &Actor) -> AppResult<Scope> {
-        match (actor.role, actor.registry_scope()) {
-            (Role::Admin, s) => Ok(s),
-            (Role::Officer, s @ Scope::Region(_)) => Ok(s),
-            _ => Err(AppError::Forbidden),
+        if actor.can_register() {
+            Ok(actor.registry_scope())
+        } else {
+            Err(AppError::Forbidden)
         }
     }
 

@@ -202,7 +202,7 @@ impl Service {
     }
 
     pub async fn register_enterprise(&self, actor: &Actor, d: &EnterpriseDraft) -> AppResult<EnterpriseProfile> {
-        if !matches!(actor.role, naikkelas_core::Role::Admin | naikkelas_core::Role::Officer) {
+        if !actor.can_register() {
             return Err(AppError::Forbidden);
         }
         let p = self.validate_draft(d)?;

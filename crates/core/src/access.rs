@@ -106,6 +106,16 @@ impl Actor {
         }
     }
 
+    /// Registering or importing enterprises at all (somewhere in scope):
+    /// administrators, and officers who have a region.
+    pub fn can_register(&self) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Officer => self.region.is_some(),
+            _ => false,
+        }
+    }
+
     /// Finalising a year's figures (and correcting them after): officials only.
     pub fn can_finalise(&self, regency: &RegionCode, nib: &Nib) -> bool {
         matches!(self.role, Role::Admin | Role::Officer) && self.can_read_enterprise(regency, nib)
@@ -177,5 +187,8 @@ mod tests {
         // An officer account without a region sees nothing rather than everything.
         let lost = Actor { region: None, ..officer("64") };
         assert_eq!(lost.registry_scope(), Scope::Nothing);
+        assert!(!lost.can_register());
+        assert!(officer("64.72").can_register());
+        assert!(!ministry.can_register() && !buyer.can_register());
     }
 }

@@ -106,7 +106,7 @@ pub async fn list(
             size_class => facet(&facets.size_class, &|c| c.to_string()),
             year => facets.year.iter().map(|(y, n)| minijinja::context! { value => y.to_string(), label => y.to_string(), count => n }).collect::<Vec<_>>(),
         },
-        can_register => matches!(s.actor.role, naikkelas_core::Role::Admin | naikkelas_core::Role::Officer),
+        can_register => s.actor.can_register(),
         provinces => r.provinces.values().map(|p| minijinja::context! { code => p.code.clone(), name => p.name.clone() }).collect::<Vec<_>>(),
         regencies => regency_options(r, &f, &s.actor),
         export_query => query_without(&raw, &["cursor", "limit"]),
@@ -309,7 +309,7 @@ pub async fn new_form(
     UserLang(lang): UserLang,
     LoggedIn(s): LoggedIn,
 ) -> Result<Response, PageError> {
-    if !matches!(s.actor.role, naikkelas_core::Role::Admin | naikkelas_core::Role::Officer) {
+    if !s.actor.can_register() {
         return Err(PageError::new(AppError::Forbidden, lang));
     }
     let mut v = FormMap::new();

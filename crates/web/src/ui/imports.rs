@@ -13,10 +13,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use naikkelas_app::import::ImportOptions;
 use naikkelas_app::AppError;
-use naikkelas_core::Role;
 
 fn may_import(s: &naikkelas_app::auth::Session) -> bool {
-    matches!(s.actor.role, Role::Admin | Role::Officer)
+    s.actor.can_register()
 }
 
 pub async fn new_form(
