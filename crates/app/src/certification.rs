@@ -386,7 +386,7 @@ impl Service {
     /// Applies for certification: owners for their own enterprise, officers
     /// within their region, administrators for any.
     pub async fn apply_for_certification(&self, actor: &Actor, d: &ApplicationDraft) -> AppResult<i64> {
-        if !matches!(actor.role, Role::Admin | Role::Officer | Role::Owner) {
+        if !actor.can_apply_for_certification() {
             return Err(AppError::Forbidden);
         }
         let mut e = ValidationErrors::default();
@@ -678,7 +678,7 @@ impl Service {
 
     /// Counts per state, time in each state, and what falls due in 90 days.
     pub async fn certification_pipeline(&self, actor: &Actor) -> AppResult<Pipeline> {
-        if matches!(actor.role, Role::Owner | Role::Buyer) {
+        if !actor.can_follow_pipeline() {
             return Err(AppError::Forbidden);
         }
         let q = CertificationQuery { limit: u32::MAX, ..self.certification_query(actor).await? };

@@ -116,6 +116,18 @@ impl Actor {
         }
     }
 
+    /// Applying for certification (for an enterprise in scope): owners for
+    /// their own, officers for their region, administrators.
+    pub fn can_apply_for_certification(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Officer | Role::Owner)
+    }
+
+    /// Following the certification pipeline (counts, dues): everyone but
+    /// owners and buyers, who only see their own.
+    pub fn can_follow_pipeline(&self) -> bool {
+        !matches!(self.role, Role::Owner | Role::Buyer)
+    }
+
     /// Finalising a year's figures (and correcting them after): officials only.
     pub fn can_finalise(&self, regency: &RegionCode, nib: &Nib) -> bool {
         matches!(self.role, Role::Admin | Role::Officer) && self.can_read_enterprise(regency, nib)
@@ -190,5 +202,7 @@ mod tests {
         assert!(!lost.can_register());
         assert!(officer("64.72").can_register());
         assert!(!ministry.can_register() && !buyer.can_register());
+        assert!(!ministry.can_apply_for_certification() && ministry.can_follow_pipeline());
+        assert!(!buyer.can_follow_pipeline());
     }
 }

@@ -17,7 +17,6 @@ use minijinja::Value;
 use naikkelas_app::certification::{qr_svg, ApplicationDraft, CertificationView, EventInput};
 use naikkelas_app::i18n::Lang;
 use naikkelas_app::AppError;
-use naikkelas_core::Role;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -115,8 +114,8 @@ async fn list_page(
         items => items.iter().map(view_ctx).collect::<Vec<_>>(),
         bodies => Value::from_serialize(&bodies),
         standards => Value::from_serialize(&standards),
-        can_apply => matches!(s.actor.role, Role::Admin | Role::Officer | Role::Owner),
-        can_pipeline => !matches!(s.actor.role, Role::Owner | Role::Buyer),
+        can_apply => s.actor.can_apply_for_certification(),
+        can_pipeline => s.actor.can_follow_pipeline(),
         v => Value::from_serialize(&v),
         errors => errors.map(|e| field_errors(lang, e)).unwrap_or_default(),
     };
