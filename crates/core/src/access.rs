@@ -128,9 +128,81 @@ impl Actor {
         !matches!(self.role, Role::Owner | Role::Buyer)
     }
 
+    /// Posting sourcing requests and contacting suppliers: buyers (issue 9).
+    pub fn can_post_sourcing(&self) -> bool {
+        self.role == Role::Buyer
+    }
+
+    /// Changing a sourcing request, contacting suppliers for it and recording
+    /// supply: only the buyer who posted it. Everyone else is answered as if
+    /// it did not exist.
+    pub fn can_manage_sourcing_request(&self, buyer_user_id: i64) -> bool {
+        self.role == Role::Buyer && self.user_id == buyer_user_id
+    }
+
+    /// Reading a sourcing request and its matches: its buyer, and officials,
+    /// who see only the matches in their scope ([`Actor::sourcing_match_scope`]).
+    pub fn can_read_sourcing_request(&self, buyer_user_id: i64) -> bool {
+        self.can_manage_sourcing_request(buyer_user_id) || matches!(self.role, Role::Admin | Role::Ministry | Role::Officer)
+    }
+
+    /// Which candidate suppliers of a request this actor sees: the request's
+    /// buyer all of them (public fields only until a supplier accepts),
+    /// officials those in their registry scope.
+    pub fn sourcing_match_scope(&self, buyer_user_id: i64) -> Scope {
+        if self.can_manage_sourcing_request(buyer_user_id) {
+            Scope::National
+        } else {
+            self.registry_scope()
+        }
+    }
+
+    /// Answering a buyer's interest: the owner of the enterprise contacted.
+    pub fn can_answer_interest(&self, nib: &Nib) -> bool {
+        self.role == Role::Owner && self.enterprise.as_ref() == Some(nib)
+    }
+
     /// Finalising a year's figures (and correcting them after): officials only.
     pub fn can_finalise(&self, regency: &RegionCode, nib: &Nib) -> bool {
         matches!(self.role, Role::Admin | Role::Officer) && self.can_read_enterprise(regency, nib)
+    }
+
+    /// Setting up facilitation programmes and their regional allocations:
+    /// the ministry, which owns the budget, and administrators.
+    pub fn can_manage_programs(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Ministry)
+    }
+
+    /// Seeing the programmes on offer: everyone with a part in them.
+    pub fn can_read_programs(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Ministry | Role::Officer | Role::Owner)
+    }
+
+    /// Enrolling an enterprise in a programme: the owner for their own, the
+    /// officer of its region, administrators.
+    pub fn can_enrol(&self, regency: &RegionCode, nib: &Nib) -> bool {
+        matches!(self.role, Role::Admin | Role::Officer | Role::Owner) && self.can_read_enterprise(regency, nib)
+    }
+
+    /// Verifying an enrolment (paperwork and site visit): officials of the
+    /// enterprise's region.
+    pub fn can_verify_enrolment(&self, regency: &RegionCode) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Officer => self.region.as_ref().is_some_and(|r| r.contains(regency)),
+            _ => false,
+        }
+    }
+
+    /// Approving or rejecting an enrolment and recording disbursements: the
+    /// region's officers and the ministry. Who verified may not approve;
+    /// that maker–checker rule is the enrolment state machine's.
+    pub fn can_decide_enrolment(&self, regency: &RegionCode) -> bool {
+        match self.role {
+            Role::Admin | Role::Ministry => true,
+            Role::Officer => self.region.as_ref().is_some_and(|r| r.contains(regency)),
+            _ => false,
+        }
     }
 
     pub fn can_delete_enterprise(&self) -> bool {
@@ -194,7 +266,7 @@ mod tests {
         let ministry = Actor { role: Role::Ministry, enterprise: None, ..owner.clone() };
         assert!(ministry.can_read_enterprise(&reg, &other));
         assert!(!ministry.can_edit_enterprise(&reg, &other));
-        let buyer = Actor { role: Role::Buyer, enterprise: None, ..owner };
+        let buyer = Actor { role: Role::Buyer, enterprise: None, ..owner.clone() };
         assert_eq!(buyer.registry_scope(), Scope::Nothing);
         // An officer account without a region sees nothing rather than everything.
         let lost = Actor { region: None, ..officer("64") };
@@ -204,5 +276,32 @@ mod tests {
         assert!(!ministry.can_register() && !buyer.can_register());
         assert!(!ministry.can_apply_for_certification() && ministry.can_follow_pipeline());
         assert!(!buyer.can_follow_pipeline());
+        assert!(buyer.can_post_sourcing() && !owner.can_post_sourcing());
+        assert!(buyer.can_manage_sourcing_request(2) && !buyer.can_manage_sourcing_request(3));
+        let other_buyer = Actor { user_id: 3, ..buyer.clone() };
+        assert!(!other_buyer.can_read_sourcing_request(2), "another buyer's request is not visible");
+        assert_eq!(buyer.sourcing_match_scope(2), Scope::National);
+        assert_eq!(officer("64.72").sourcing_match_scope(2), Scope::Region(RegionCode::parse("64.72").unwrap()));
+        assert!(officer("64.72").can_read_sourcing_request(2) && !officer("64.72").can_manage_sourcing_request(2));
+        assert!(owner.can_answer_interest(&mine) && !owner.can_answer_interest(&other));
+    }
+
+    #[test]
+    fn programme_roles() {
+        let nib = Nib::parse("1234567890123").unwrap();
+        let smd = RegionCode::parse("64.72").unwrap();
+        let bpn = RegionCode::parse("64.71").unwrap();
+        let officer = officer("64.72");
+        assert!(!officer.can_manage_programs() && officer.can_read_programs());
+        assert!(officer.can_enrol(&smd, &nib) && !officer.can_enrol(&bpn, &nib));
+        assert!(officer.can_verify_enrolment(&smd) && !officer.can_verify_enrolment(&bpn));
+        assert!(officer.can_decide_enrolment(&smd) && !officer.can_decide_enrolment(&bpn));
+        let ministry = Actor { role: Role::Ministry, region: None, ..officer.clone() };
+        assert!(ministry.can_manage_programs() && ministry.can_decide_enrolment(&bpn));
+        assert!(!ministry.can_verify_enrolment(&bpn) && !ministry.can_enrol(&smd, &nib));
+        let owner = Actor { role: Role::Owner, region: None, enterprise: Some(nib.clone()), ..officer };
+        assert!(owner.can_enrol(&smd, &nib) && !owner.can_decide_enrolment(&smd) && !owner.can_manage_programs());
+        let buyer = Actor { role: Role::Buyer, enterprise: None, ..owner };
+        assert!(!buyer.can_read_programs());
     }
 }

@@ -163,7 +163,7 @@ fn list(s: &str, field: &str, e: &mut ValidationErrors) -> Vec<String> {
     items
 }
 
-fn text(s: &str, field: &str, required: bool, max: usize) -> Result<String, FieldError> {
+pub(crate) fn text(s: &str, field: &str, required: bool, max: usize) -> Result<String, FieldError> {
     let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if required && t.is_empty() {
         return Err(FieldError::new(field, "required"));
