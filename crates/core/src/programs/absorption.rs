@@ -37,7 +37,12 @@ mod tests {
 
     #[test]
     fn absorption_is_disbursed_over_budget() {
-        let a = Absorption { budget: Rupiah::new_unchecked(6_500_000_000), approved: 3_250_000_000, disbursed: 1_300_000_000, beneficiaries: 12 };
+        let a = Absorption {
+            budget: Rupiah::new_unchecked(6_500_000_000),
+            approved: 3_250_000_000,
+            disbursed: 1_300_000_000,
+            beneficiaries: 12,
+        };
         assert_eq!(a.absorption_permille(), 200);
         assert_eq!(a.committed_permille(), 500);
         // 1/3 rounds down to 333 ‰.

@@ -67,7 +67,8 @@ impl Benefit {
         let mut errs = ValidationErrors::default();
         match (self, kind) {
             (Benefit::MachinePrice(r), ProgramKind::RestrukturisasiMesin) => {
-                for (field, v) in [("domestic_permille", r.domestic_permille), ("imported_permille", r.imported_permille)]
+                for (field, v) in
+                    [("domestic_permille", r.domestic_permille), ("imported_permille", r.imported_permille)]
                 {
                     if v == 0 || v > 1000 {
                         errs.push(FieldError::new(field, "benefit.rate_range").with("value", v));

@@ -104,7 +104,9 @@ impl Eligibility {
                 errs.push(FieldError::new("readiness_standard", "required"));
             }
             if r.min_permille > 1000 {
-                errs.push(FieldError::new("readiness_min", "eligibility.readiness_range").with("value", r.min_permille));
+                errs.push(
+                    FieldError::new("readiness_min", "eligibility.readiness_range").with("value", r.min_permille),
+                );
             }
         }
         errs.into_result(|| ())

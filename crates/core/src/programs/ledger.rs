@@ -105,8 +105,7 @@ pub fn check_disbursement(state: EnrolmentState, totals: LedgerTotals, amount: i
     }
     let left = totals.approved - totals.disbursed;
     if amount > left {
-        return Err(FieldError::new("amount", "ledger.above_approved")
-            .with("left", Rupiah::new_unchecked(left.max(0))));
+        return Err(FieldError::new("amount", "ledger.above_approved").with("left", Rupiah::new_unchecked(left.max(0))));
     }
     Ok(())
 }
