@@ -15,6 +15,7 @@ mod certification;
 mod connect;
 mod figures;
 mod import;
+mod linkage;
 mod list;
 mod migrate;
 mod readiness;
@@ -92,6 +93,10 @@ impl Store for PgStore {
     }
 
     fn certification(&self) -> &dyn naikkelas_store::CertificationStore {
+        self
+    }
+
+    fn linkage(&self) -> &dyn naikkelas_store::LinkageStore {
         self
     }
 

@@ -255,6 +255,59 @@ fn source(name: &str) -> Option<Source> {
             ],
             key: &["t.id"],
         },
+        "buyer_profiles" => Source {
+            from: "buyer_profiles t",
+            exprs: &[
+                "t.user_id",
+                "t.company_name",
+                "t.industry",
+                "t.province_code",
+                "t.contact_name",
+                "t.contact_phone",
+                "t.contact_email",
+                "t.updated_at",
+            ],
+            key: &["t.user_id"],
+        },
+        "sourcing_requests" => Source {
+            from: "sourcing_requests t",
+            exprs: &[
+                "t.id",
+                "t.buyer_user_id",
+                "t.title",
+                "t.kbli_code",
+                "t.keywords",
+                "t.standards",
+                "t.min_monthly",
+                "t.capacity_unit",
+                "t.regions",
+                "t.deadline",
+                "t.status",
+                "t.version",
+                "t.created_at",
+                "t.updated_at",
+            ],
+            key: &["t.id"],
+        },
+        "sourcing_interests" => Source {
+            from: "sourcing_interests t JOIN enterprises e ON e.id = t.enterprise_id",
+            exprs: &[
+                "t.id",
+                "t.request_id",
+                "e.nib",
+                "t.message",
+                "t.status",
+                "t.created_at",
+                "t.decided_at",
+                "t.decided_by",
+            ],
+            key: &["t.id"],
+        },
+        "supply_relationships" => Source {
+            from: "supply_relationships t",
+            exprs: &["t.id", "t.interest_id", "t.started_on", "t.note", "t.recorded_at", "t.recorded_by"],
+            key: &["t.id"],
+        },
         "certification_events" => Source {
             from: "certification_events t",
             exprs: &[
@@ -414,6 +467,27 @@ fn insert_sql(name: &str) -> Option<&'static str> {
              SELECT certification_id, seq, at, actor, event, from_state, to_state, note \
              FROM jsonb_to_recordset($1::jsonb) AS r(certification_id bigint, seq bigint, at text, actor text, \
              event text, from_state text, to_state text, note text)",
+        "buyer_profiles" => "INSERT INTO buyer_profiles (user_id, company_name, industry, province_code, \
+             contact_name, contact_phone, contact_email, updated_at) \
+             SELECT user_id, company_name, industry, province_code, contact_name, contact_phone, contact_email, \
+             updated_at FROM jsonb_to_recordset($1::jsonb) AS r(user_id bigint, company_name text, industry text, \
+             province_code text, contact_name text, contact_phone text, contact_email text, updated_at text)",
+        "sourcing_requests" => "INSERT INTO sourcing_requests (id, buyer_user_id, title, kbli_code, keywords, \
+             standards, min_monthly, capacity_unit, regions, deadline, status, version, created_at, updated_at) \
+             SELECT id, buyer_user_id, title, kbli_code, keywords, standards, min_monthly, capacity_unit, regions, \
+             deadline, status, version, created_at, updated_at FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, \
+             buyer_user_id bigint, title text, kbli_code text, keywords text, standards text, min_monthly bigint, \
+             capacity_unit text, regions text, deadline text, status text, version bigint, created_at text, \
+             updated_at text)",
+        "sourcing_interests" => "INSERT INTO sourcing_interests (id, request_id, enterprise_id, message, status, \
+             created_at, decided_at, decided_by) \
+             SELECT r.id, r.request_id, e.id, r.message, r.status, r.created_at, r.decided_at, r.decided_by \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, request_id bigint, nib text, message text, \
+             status text, created_at text, decided_at text, decided_by text) JOIN enterprises e ON e.nib = r.nib",
+        "supply_relationships" => "INSERT INTO supply_relationships (id, interest_id, started_on, note, \
+             recorded_at, recorded_by) \
+             SELECT id, interest_id, started_on, note, recorded_at, recorded_by FROM jsonb_to_recordset($1::jsonb) \
+             AS r(id bigint, interest_id bigint, started_on text, note text, recorded_at text, recorded_by text)",
         "audit_log" => "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before, after, \
              prev_hash, hash) \
              SELECT seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash \
@@ -434,6 +508,9 @@ const IDENTITIES: &[&str] = &[
     "certification_bodies",
     "certifications",
     "certification_findings",
+    "sourcing_requests",
+    "sourcing_interests",
+    "supply_relationships",
 ];
 
 impl PgStore {

@@ -14,6 +14,7 @@ mod certification;
 mod connect;
 mod figures;
 mod import;
+mod linkage;
 mod list;
 mod migrate;
 mod readiness;
@@ -151,6 +152,10 @@ impl Store for SqliteStore {
     }
 
     fn certification(&self) -> &dyn naikkelas_store::CertificationStore {
+        self
+    }
+
+    fn linkage(&self) -> &dyn naikkelas_store::LinkageStore {
         self
     }
 

@@ -415,6 +415,78 @@ fn spec(name: &str) -> Option<Spec> {
             },
             key: &["t.certification_id", "t.seq"],
         },
+        "buyer_profiles" => Spec {
+            table: "buyer_profiles",
+            from: "buyer_profiles t",
+            cols: const {
+                &[
+                    col("t.user_id", "user_id"),
+                    col("t.company_name", "company_name"),
+                    col("t.industry", "industry"),
+                    col("t.province_code", "province_code"),
+                    col("t.contact_name", "contact_name"),
+                    col("t.contact_phone", "contact_phone"),
+                    col("t.contact_email", "contact_email"),
+                    col("t.updated_at", "updated_at"),
+                ]
+            },
+            key: &["t.user_id"],
+        },
+        "sourcing_requests" => Spec {
+            table: "sourcing_requests",
+            from: "sourcing_requests t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.buyer_user_id", "buyer_user_id"),
+                    col("t.title", "title"),
+                    col("t.kbli_code", "kbli_code"),
+                    col("t.keywords", "keywords"),
+                    col("t.standards", "standards"),
+                    col("t.min_monthly", "min_monthly"),
+                    col("t.capacity_unit", "capacity_unit"),
+                    col("t.regions", "regions"),
+                    col("t.deadline", "deadline"),
+                    col("t.status", "status"),
+                    col("t.version", "version"),
+                    col("t.created_at", "created_at"),
+                    col("t.updated_at", "updated_at"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "sourcing_interests" => Spec {
+            table: "sourcing_interests",
+            from: "sourcing_interests t JOIN enterprises e ON e.id = t.enterprise_id",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.request_id", "request_id"),
+                    col_as("e.nib", "enterprise_id", EnterpriseId),
+                    col("t.message", "message"),
+                    col("t.status", "status"),
+                    col("t.created_at", "created_at"),
+                    col("t.decided_at", "decided_at"),
+                    col("t.decided_by", "decided_by"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "supply_relationships" => Spec {
+            table: "supply_relationships",
+            from: "supply_relationships t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.interest_id", "interest_id"),
+                    col("t.started_on", "started_on"),
+                    col("t.note", "note"),
+                    col("t.recorded_at", "recorded_at"),
+                    col("t.recorded_by", "recorded_by"),
+                ]
+            },
+            key: &["t.id"],
+        },
         "audit_log" => Spec {
             table: "audit_log",
             from: "audit_log t",

@@ -41,6 +41,7 @@
 //!   those with `expires_at <= now`.
 
 pub use crate::conformance_certification::*;
+pub use crate::conformance_linkage::*;
 pub use crate::conformance_readiness::*;
 use crate::{
     AuditContext, EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError,
@@ -96,6 +97,9 @@ macro_rules! conformance_tests {
             story_certification_lifecycle_writes_history_and_audit,
             story_certifiers_and_scoped_lists,
             story_signing_key_once_and_rotation,
+            story_linkage_requests_interests_and_audit,
+            story_candidates_follow_live_certificates_and_the_ladder,
+            story_directory_lists_certified_ikm_only,
         );
     };
 }

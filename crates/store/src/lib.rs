@@ -13,6 +13,7 @@
 
 pub mod certification;
 pub mod error;
+pub mod linkage;
 pub mod readiness;
 pub mod records;
 pub mod reference_data;
@@ -25,10 +26,13 @@ pub mod conformance;
 #[cfg(feature = "conformance")]
 pub mod conformance_certification;
 #[cfg(feature = "conformance")]
+pub mod conformance_linkage;
+#[cfg(feature = "conformance")]
 pub mod conformance_readiness;
 
 pub use certification::CertificationStore;
 pub use error::StoreError;
+pub use linkage::LinkageStore;
 pub use records::*;
 
 use async_trait::async_trait;
@@ -63,6 +67,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Certification bodies, applications, certificates and the signing key.
     fn certification(&self) -> &dyn CertificationStore;
+
+    /// Buyers, sourcing requests, candidates, interests, supplies and the directory (`linkage.rs`).
+    fn linkage(&self) -> &dyn LinkageStore;
 
     // ----- registry -----
 
