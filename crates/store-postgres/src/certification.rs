@@ -481,6 +481,15 @@ impl CertificationStore for PgStore {
         }
         append_event(&mut tx, id, audit, w.event.as_str(), Some(before.status.state), s.state, w.note.as_deref())
             .await?;
+        // Issue, suspension, withdrawal, expiry and restoration move the holder on the ladder at once.
+        if s.state.has_certificate() || before.status.state.has_certificate() {
+            let eid: i64 = sqlx::query_scalar("SELECT enterprise_id FROM certifications WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+            crate::registry::refresh_quality(&mut tx, eid, audit).await?;
+        }
         let detail = |status: &CertStatus| {
             json(&serde_json::json!({
                 "status": status, "note": w.note, "finding": new_finding,

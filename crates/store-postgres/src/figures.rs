@@ -79,6 +79,8 @@ pub(crate) async fn record(pool: &PgPool, nib: &Nib, f: &YearlyFigures, ctx: &Au
     }
     write(&mut tx, id, f).await?;
     refresh_latest(&mut tx, &[id], Some(ctx.at)).await?;
+    // Exports in the latest year count towards L5 (DESIGN.md §3).
+    crate::registry::refresh_quality(&mut tx, id, ctx).await?;
     let before = before.map(|(b, _)| figures_json(&b));
     audit::record(&mut tx, ctx, "record_figures", "enterprise", nib.as_str(), before, Some(figures_json(f))).await?;
     tx.commit().await.map_err(db)
@@ -148,6 +150,8 @@ pub(crate) async fn correct(
         .await
         .map_err(db)?;
     refresh_latest(&mut tx, &[id], Some(ctx.at)).await?;
+    // Exports in the latest year count towards L5 (DESIGN.md §3).
+    crate::registry::refresh_quality(&mut tx, id, ctx).await?;
     let after = serde_json::json!({ "figures": f, "reason": reason }).to_string();
     audit::record(&mut tx, ctx, "correct", "enterprise", nib.as_str(), Some(figures_json(&previous)), Some(after))
         .await?;

@@ -322,8 +322,9 @@ pub(crate) fn figures_of(row: &PgRow, at: usize) -> YearlyFigures {
     }
 }
 
-/// Re-derives the stored quality level from what the store knows (permits
-/// valid on the day of the write, a ready assessment); the service recomputes it for display.
+/// Re-derives the stored quality level from what the store knows on the day
+/// of the write (permits, a ready assessment, active certificates, exports or
+/// an accepted supply: `linkage.rs`); the service recomputes it for display.
 pub(crate) async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &AuditContext) -> Result<()> {
     let day = ctx.at.to_offset(time::UtcOffset::UTC).date();
     let has_valid_product_permit: bool = sqlx::query_scalar(
@@ -336,8 +337,15 @@ pub(crate) async fn refresh_quality(conn: &mut PgConnection, id: i64, ctx: &Audi
     .await
     .map_err(db)?;
     let assessment_ready = crate::readiness::ready(conn, id).await?;
-    let level =
-        QualityLevel::compute(QualityInputs { has_valid_product_permit, assessment_ready, ..QualityInputs::default() });
+    let (active_product_certificate, active_system_certificate, exports_or_supplies) =
+        crate::linkage::ladder_inputs(conn, id, day).await?;
+    let level = QualityLevel::compute(QualityInputs {
+        has_valid_product_permit,
+        assessment_ready,
+        active_product_certificate,
+        active_system_certificate,
+        exports_or_supplies,
+    });
     sqlx::query("UPDATE enterprises SET quality_level = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(level.as_str())

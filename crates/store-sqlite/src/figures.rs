@@ -115,6 +115,8 @@ pub(crate) async fn record(
     .await
     .db()?;
     refresh_latest(conn, id, &audit.at_text()).await?;
+    // Exports in the latest year count towards L5 (DESIGN.md §3).
+    crate::registry::recompute_quality(conn, id, audit).await?;
     let before = before.map(|b| json(&b.figures));
     audit::append(conn, audit::record(audit, "record_figures", "enterprise", nib.as_str(), before, Some(json(f))))
         .await?;
@@ -191,6 +193,8 @@ pub(crate) async fn correct(
     .await
     .db()?;
     refresh_latest(conn, id, &audit.at_text()).await?;
+    // Exports in the latest year count towards L5 (DESIGN.md §3).
+    crate::registry::recompute_quality(conn, id, audit).await?;
     let after = serde_json::json!({ "figures": f, "reason": reason }).to_string();
     let rec = audit::record(audit, "correct", "enterprise", nib.as_str(), Some(json(old)), Some(after));
     audit::append(conn, rec).await?;

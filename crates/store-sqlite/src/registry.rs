@@ -266,15 +266,20 @@ async fn permits_for(conn: &mut SqliteConnection, ids: &[i64]) -> Result<HashMap
     Ok(out)
 }
 
-/// The ladder as far as the store knows it: L1 with a permit valid on the
-/// day of the write, L2 with a ready assessment (`readiness.rs`).
+/// The ladder as of the day of the write: L1 with a valid permit, L2 with a
+/// ready assessment (`readiness.rs`), L3/L4 with active certificates and L5
+/// with exports or an accepted supply as well (`linkage.rs`).
 pub(crate) async fn recompute_quality(conn: &mut SqliteConnection, id: i64, audit: &AuditContext) -> Result<()> {
     let permits = permits_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
     let day = audit.at.date();
+    let (active_product_certificate, active_system_certificate, exports_or_supplies) =
+        crate::linkage::ladder_inputs(conn, id, day).await?;
     let inputs = QualityInputs {
         has_valid_product_permit: permits.iter().any(|p| p.permit.is_valid_on(day)),
         assessment_ready: crate::readiness::ready(conn, id).await?,
-        ..QualityInputs::default()
+        active_product_certificate,
+        active_system_certificate,
+        exports_or_supplies,
     };
     sqlx::query("UPDATE enterprises SET quality_level = ?, updated_at = ? WHERE id = ?")
         .bind(QualityLevel::compute(inputs).as_str())
