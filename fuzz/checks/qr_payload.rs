@@ -4,7 +4,7 @@
 //! print back to the same message.
 
 use ed25519_dalek::SigningKey;
-use naikkelas_app::certification::{sign_payload, verify_payload};
+use naikkelas_app::certification::{key_id, sign_payload, verify_payload};
 use naikkelas_core::certification::QrClaims;
 
 pub fn check(data: &[u8]) {
@@ -14,7 +14,8 @@ pub fn check(data: &[u8]) {
     assert!(verify_payload(s, &keys).is_err(), "an unsigned payload was accepted: {s:?}");
     if let Ok(claims) = QrClaims::parse(s) {
         assert_eq!(QrClaims::parse(&claims.message()).ok().as_ref(), Some(&claims));
-        // Signed by the key, the same claims verify.
+        // Signed by the installation's key, the same claims verify.
+        let claims = QrClaims { key_id: key_id(&keys[0]), ..claims };
         let signed = sign_payload(&key, &claims);
         assert_eq!(verify_payload(&signed, &keys).ok().as_ref(), Some(&claims));
     }

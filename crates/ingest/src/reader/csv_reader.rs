@@ -38,7 +38,9 @@ struct LfOnly {
     inner: Source,
     tmp: Vec<u8>,
     pending_cr: bool,
-    last: u8,
+    /// The last byte passed on; `None` before the first. (A zero byte is
+    /// data: a file may end with NUL padding.)
+    last: Option<u8>,
     done: bool,
 }
 
@@ -58,7 +60,7 @@ impl Read for LfOnly {
         let mut w = 0;
         if n == 0 {
             self.done = true;
-            if self.pending_cr || (self.last != b'\n' && self.last != 0) {
+            if self.pending_cr || self.last.is_some_and(|b| b != b'\n') {
                 out[0] = b'\n';
                 return Ok(1);
             }
@@ -81,7 +83,7 @@ impl Read for LfOnly {
             w += 1;
         }
         if w > 0 {
-            self.last = out[w - 1];
+            self.last = Some(out[w - 1]);
         } else if self.pending_cr {
             // Only a CR so far: ask again rather than report end of input.
             return self.read(out);
@@ -112,7 +114,7 @@ impl CsvRows {
     /// Reads the header; returns the row stream and the header cells.
     pub fn new<R: Read + Send + 'static>(source: R) -> Result<(CsvRows, Vec<String>), ReadError> {
         let io = |source| ReadError::Io { path: "input".into(), source };
-        let lf = LfOnly { inner: Box::new(source), tmp: Vec::new(), pending_cr: false, last: 0, done: false };
+        let lf = LfOnly { inner: Box::new(source), tmp: Vec::new(), pending_cr: false, last: None, done: false };
         let mut buf = BufReader::with_capacity(1 << 16, Box::new(lf) as Source);
         let bom = {
             let head = buf.fill_buf().map_err(io)?;
@@ -235,6 +237,15 @@ mod tests {
         let (_, rows) = read(b"a,b\n1,2\n\n3,4\n,\n  \n5,6\n");
         let nums: Vec<u64> = rows.iter().map(|r| r.row).collect();
         assert_eq!(nums, [2, 4, 7]);
+    }
+
+    #[test]
+    fn a_last_row_ending_in_a_zero_byte_keeps_its_number() {
+        // Found by fuzzing (fuzz/regressions/ingest_csv): without a final
+        // newline the row took the number of the row before it.
+        let (_, rows) = read(b"a,b\n1,2\n3,\0");
+        let nums: Vec<u64> = rows.iter().map(|r| r.row).collect();
+        assert_eq!(nums, [2, 3]);
     }
 
     #[test]
