@@ -10,6 +10,7 @@
 //! (`query`, `QueryBuilder`), so building needs no database.
 
 mod access;
+mod analysis;
 mod audit;
 mod certification;
 mod connect;
@@ -90,6 +91,10 @@ impl Store for PgStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.primary).await.map_err(db)?;
         Ok(())
+    }
+
+    fn analysis(&self) -> &dyn naikkelas_store::analysis::AnalysisStore {
+        self
     }
 
     fn certification(&self) -> &dyn naikkelas_store::CertificationStore {

@@ -93,6 +93,7 @@ fn source(name: &str) -> Option<Source> {
                 "t.capacity",
                 "t.capacity_unit",
                 "t.size_class",
+                "t.quality_level",
                 "t.finalised_at",
                 "t.finalised_by",
                 "t.corrections",
@@ -387,12 +388,13 @@ fn insert_sql(name: &str) -> Option<&'static str> {
              FROM jsonb_to_recordset($1::jsonb) AS r(nib text, position int, kbli_code text, kbli_version text) \
              JOIN enterprises e ON e.nib = r.nib",
         "figures" => "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, \
-             export_usd_cents, capacity, capacity_unit, size_class, finalised_at, finalised_by, corrections) \
+             export_usd_cents, capacity, capacity_unit, size_class, quality_level, finalised_at, finalised_by, \
+             corrections) \
              SELECT e.id, r.year, r.workers, r.investment_idr, r.production_idr, r.export_usd_cents, r.capacity, \
-             r.capacity_unit, r.size_class, r.finalised_at, r.finalised_by, r.corrections \
+             r.capacity_unit, r.size_class, r.quality_level, r.finalised_at, r.finalised_by, r.corrections \
              FROM jsonb_to_recordset($1::jsonb) AS r(nib text, year int, workers bigint, investment_idr bigint, \
              production_idr bigint, export_usd_cents bigint, capacity bigint, capacity_unit text, size_class text, \
-             finalised_at timestamptz, finalised_by text, corrections bigint) JOIN enterprises e ON e.nib = r.nib",
+             quality_level text, finalised_at timestamptz, finalised_by text, corrections bigint) JOIN enterprises e ON e.nib = r.nib",
         "figure_revisions" => "INSERT INTO figure_revisions (id, enterprise_id, year, workers, investment_idr, \
              production_idr, export_usd_cents, capacity, capacity_unit, reason, corrected_by, corrected_at) \
              SELECT r.id, e.id, r.year, r.workers, r.investment_idr, r.production_idr, r.export_usd_cents, r.capacity, \

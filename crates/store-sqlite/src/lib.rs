@@ -8,6 +8,7 @@
 //! upsert), `access` (users, sessions, tokens), `audit`.
 
 mod access;
+mod analysis;
 mod audit;
 mod bulk;
 mod certification;
@@ -149,6 +150,10 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
         Ok(())
+    }
+
+    fn analysis(&self) -> &dyn naikkelas_store::analysis::AnalysisStore {
+        self
     }
 
     fn certification(&self) -> &dyn naikkelas_store::CertificationStore {

@@ -164,6 +164,7 @@ fn spec(name: &str) -> Option<Spec> {
                     col("t.capacity", "capacity"),
                     col("t.capacity_unit", "capacity_unit"),
                     col("t.size_class", "size_class"),
+                    col("t.quality_level", "quality_level"),
                     col("t.finalised_at", "finalised_at"),
                     col("t.finalised_by", "finalised_by"),
                     col("t.corrections", "corrections"),

@@ -40,6 +40,7 @@
 //!   only while `expires_at > now`; `delete_expired_sessions` removes
 //!   those with `expires_at <= now`.
 
+pub use crate::conformance_analysis::*;
 pub use crate::conformance_certification::*;
 pub use crate::conformance_linkage::*;
 pub use crate::conformance_readiness::*;
@@ -97,6 +98,8 @@ macro_rules! conformance_tests {
             story_certification_lifecycle_writes_history_and_audit,
             story_certifiers_and_scoped_lists,
             story_signing_key_once_and_rotation,
+            story_transitions_and_movers_by_region,
+            story_impact_cohort_matches_participants_by_stratum,
             story_linkage_requests_interests_and_audit,
             story_candidates_follow_live_certificates_and_the_ladder,
             story_directory_lists_certified_ikm_only,

@@ -11,6 +11,7 @@
 //! writes. Authorisation lives in the service layer (`naikkelas-app`).
 //! Every write records its audit entry in the same transaction as the change.
 
+pub mod analysis;
 pub mod certification;
 pub mod error;
 pub mod linkage;
@@ -23,6 +24,8 @@ pub mod url;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod conformance_analysis;
 #[cfg(feature = "conformance")]
 pub mod conformance_certification;
 #[cfg(feature = "conformance")]
@@ -67,6 +70,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Certification bodies, applications, certificates and the signing key.
     fn certification(&self) -> &dyn CertificationStore;
+
+    /// Naik-kelas transitions, movers and programme-impact cohorts (`analysis.rs`).
+    fn analysis(&self) -> &dyn analysis::AnalysisStore;
 
     /// Buyers, sourcing requests, candidates, interests, supplies and the directory (`linkage.rs`).
     fn linkage(&self) -> &dyn LinkageStore;

@@ -121,6 +121,11 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ),
     ("audit_head", "PostgreSQL: the head of the audit chain, recomputed when audit_log is loaded"),
     ("enterprise_search", "SQLite: the full-text index of enterprises, rebuilt when they are loaded"),
+    (
+        "insight_rollup",
+        "rollups of the figures (insight): derived, kept by triggers while figures load and rebuilt after a copy",
+    ),
+    ("insight_rollup_province", "rollups of the figures summed per province (insight): derived like insight_rollup"),
 ];
 
 /// Whether a table of a source database is copied ([`TABLES`]) or
@@ -190,6 +195,7 @@ pub const TABLES: &[Table] = &[
             ("capacity", Int),
             ("capacity_unit", Text),
             ("size_class", Text),
+            ("quality_level", Text),
             ("finalised_at", Timestamp),
             ("finalised_by", Text),
             ("corrections", Int),
