@@ -216,6 +216,18 @@ impl Actor {
     pub fn can_read_audit(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Ministry)
     }
+
+    /// Regional analyses (leading sectors, naik-kelas transitions and their
+    /// movers, programme impact) of `region`, `None` being the nation:
+    /// ministry and administrators anywhere, officers inside their own
+    /// region, nobody else — the movers list names enterprises.
+    pub fn can_analyse(&self, region: Option<&RegionCode>) -> bool {
+        match self.role {
+            Role::Admin | Role::Ministry => true,
+            Role::Officer => matches!((&self.region, region), (Some(mine), Some(r)) if mine.contains(r)),
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -303,5 +315,19 @@ mod tests {
         assert!(owner.can_enrol(&smd, &nib) && !owner.can_decide_enrolment(&smd) && !owner.can_manage_programs());
         let buyer = Actor { role: Role::Buyer, enterprise: None, ..owner };
         assert!(!buyer.can_read_programs());
+    }
+
+    #[test]
+    fn analyses_are_for_officials_within_their_region() {
+        let smd = officer("64.72");
+        let kaltim = RegionCode::parse("64").unwrap();
+        assert!(smd.can_analyse(Some(&RegionCode::parse("64.72").unwrap())));
+        assert!(!smd.can_analyse(Some(&kaltim)) && !smd.can_analyse(None));
+        assert!(officer("64").can_analyse(Some(&RegionCode::parse("64.71").unwrap())));
+        let ministry = Actor { role: Role::Ministry, region: None, ..smd.clone() };
+        assert!(ministry.can_analyse(None) && ministry.can_analyse(Some(&kaltim)));
+        for role in [Role::Owner, Role::Buyer, Role::Certifier] {
+            assert!(!Actor { role, ..smd.clone() }.can_analyse(Some(&RegionCode::parse("64.72").unwrap())));
+        }
     }
 }
