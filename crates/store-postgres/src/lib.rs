@@ -19,6 +19,7 @@ mod import;
 mod linkage;
 mod list;
 mod migrate;
+mod programs;
 mod readiness;
 mod registry;
 pub mod testing;
@@ -98,6 +99,10 @@ impl Store for PgStore {
     }
 
     fn certification(&self) -> &dyn naikkelas_store::CertificationStore {
+        self
+    }
+
+    fn programs(&self) -> &dyn naikkelas_store::ProgramStore {
         self
     }
 

@@ -323,6 +323,74 @@ fn source(name: &str) -> Option<Source> {
             ],
             key: &["t.certification_id", "t.seq"],
         },
+        "programs" => Source {
+            from: "programs t",
+            exprs: &[
+                "t.id",
+                "t.year",
+                "t.kind",
+                "t.name",
+                "t.owner_unit",
+                "t.budget",
+                "t.quota",
+                "t.starts_on",
+                "t.ends_on",
+                "t.eligibility",
+                "t.benefit",
+                "t.created_at",
+                "t.created_by",
+            ],
+            key: &["t.id"],
+        },
+        "program_allocations" => Source {
+            from: "program_allocations t",
+            exprs: &["t.program_id", "t.region_code", "t.amount"],
+            key: &["t.program_id", "t.region_code COLLATE \"C\""],
+        },
+        "program_enrolments" => Source {
+            from: "program_enrolments t JOIN enterprises e ON e.id = t.enterprise_id",
+            exprs: &[
+                "t.id",
+                "t.program_id",
+                "e.nib",
+                "t.regency_code",
+                "t.allocation_region",
+                "t.status",
+                "t.machine_price",
+                "t.machine_origin",
+                "t.requested_amount",
+                "t.note",
+                "t.applied_at",
+                "t.applied_by",
+                "t.applied_by_user",
+                "t.verified_at",
+                "t.verified_by",
+                "t.verified_by_user",
+                "t.decided_at",
+                "t.decided_by",
+                "t.decided_by_user",
+                "t.rejection_reason",
+                "t.certification_id",
+                "t.updated_at",
+            ],
+            key: &["t.id"],
+        },
+        "program_ledger" => Source {
+            from: "program_ledger t",
+            exprs: &[
+                "t.id",
+                "t.program_id",
+                "t.enrolment_id",
+                "t.kind",
+                "t.amount",
+                "t.reverses",
+                "t.allocation_region",
+                "t.at",
+                "t.actor",
+                "t.note",
+            ],
+            key: &["t.id"],
+        },
         "audit_log" => Source {
             from: "audit_log t",
             exprs: &[
@@ -490,6 +558,34 @@ fn insert_sql(name: &str) -> Option<&'static str> {
              recorded_at, recorded_by) \
              SELECT id, interest_id, started_on, note, recorded_at, recorded_by FROM jsonb_to_recordset($1::jsonb) \
              AS r(id bigint, interest_id bigint, started_on text, note text, recorded_at text, recorded_by text)",
+        "programs" => "INSERT INTO programs (id, year, kind, name, owner_unit, budget, quota, starts_on, ends_on, \
+             eligibility, benefit, created_at, created_by) \
+             SELECT id, year, kind, name, owner_unit, budget, quota, starts_on, ends_on, eligibility, benefit, \
+             created_at, created_by FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, year bigint, kind text, \
+             name text, owner_unit text, budget bigint, quota bigint, starts_on text, ends_on text, \
+             eligibility text, benefit text, created_at text, created_by text)",
+        "program_allocations" => "INSERT INTO program_allocations (program_id, region_code, amount) \
+             SELECT program_id, region_code, amount FROM jsonb_to_recordset($1::jsonb) \
+             AS r(program_id bigint, region_code text, amount bigint)",
+        "program_enrolments" => "INSERT INTO program_enrolments (id, program_id, enterprise_id, regency_code, \
+             allocation_region, status, machine_price, machine_origin, requested_amount, note, applied_at, \
+             applied_by, applied_by_user, verified_at, verified_by, verified_by_user, decided_at, decided_by, \
+             decided_by_user, rejection_reason, certification_id, updated_at) \
+             SELECT r.id, r.program_id, e.id, r.regency_code, r.allocation_region, r.status, r.machine_price, \
+             r.machine_origin, r.requested_amount, r.note, r.applied_at, r.applied_by, r.applied_by_user, \
+             r.verified_at, r.verified_by, r.verified_by_user, r.decided_at, r.decided_by, r.decided_by_user, \
+             r.rejection_reason, r.certification_id, r.updated_at \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, program_id bigint, nib text, regency_code text, \
+             allocation_region text, status text, machine_price bigint, machine_origin text, \
+             requested_amount bigint, note text, applied_at text, applied_by text, applied_by_user bigint, \
+             verified_at text, verified_by text, verified_by_user bigint, decided_at text, decided_by text, \
+             decided_by_user bigint, rejection_reason text, certification_id bigint, updated_at text) \
+             JOIN enterprises e ON e.nib = r.nib",
+        "program_ledger" => "INSERT INTO program_ledger (id, program_id, enrolment_id, kind, amount, reverses, \
+             allocation_region, at, actor, note) \
+             SELECT id, program_id, enrolment_id, kind, amount, reverses, allocation_region, at, actor, note \
+             FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, program_id bigint, enrolment_id bigint, \
+             kind text, amount bigint, reverses bigint, allocation_region text, at text, actor text, note text)",
         "audit_log" => "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before, after, \
              prev_hash, hash) \
              SELECT seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash \
@@ -501,6 +597,9 @@ fn insert_sql(name: &str) -> Option<&'static str> {
 
 /// Tables whose identity sequence must continue after the loaded ids.
 const IDENTITIES: &[&str] = &[
+    "programs",
+    "program_enrolments",
+    "program_ledger",
     "figure_revisions",
     "permits",
     "users",

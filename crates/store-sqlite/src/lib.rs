@@ -18,6 +18,7 @@ mod import;
 mod linkage;
 mod list;
 mod migrate;
+mod programs;
 mod readiness;
 mod registry;
 pub mod transfer;
@@ -157,6 +158,10 @@ impl Store for SqliteStore {
     }
 
     fn certification(&self) -> &dyn naikkelas_store::CertificationStore {
+        self
+    }
+
+    fn programs(&self) -> &dyn naikkelas_store::ProgramStore {
         self
     }
 

@@ -488,6 +488,84 @@ fn spec(name: &str) -> Option<Spec> {
             },
             key: &["t.id"],
         },
+        "programs" => Spec {
+            table: "programs",
+            from: "programs t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.year", "year"),
+                    col("t.kind", "kind"),
+                    col("t.name", "name"),
+                    col("t.owner_unit", "owner_unit"),
+                    col("t.budget", "budget"),
+                    col("t.quota", "quota"),
+                    col("t.starts_on", "starts_on"),
+                    col("t.ends_on", "ends_on"),
+                    col("t.eligibility", "eligibility"),
+                    col("t.benefit", "benefit"),
+                    col("t.created_at", "created_at"),
+                    col("t.created_by", "created_by"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "program_allocations" => Spec {
+            table: "program_allocations",
+            from: "program_allocations t",
+            cols: const { &[col("t.program_id", "program_id"), col("t.region_code", "region_code"), col("t.amount", "amount")] },
+            key: &["t.program_id", "t.region_code"],
+        },
+        "program_enrolments" => Spec {
+            table: "program_enrolments",
+            from: "program_enrolments t JOIN enterprises e ON e.id = t.enterprise_id",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.program_id", "program_id"),
+                    col_as("e.nib", "enterprise_id", EnterpriseId),
+                    col("t.regency_code", "regency_code"),
+                    col("t.allocation_region", "allocation_region"),
+                    col("t.status", "status"),
+                    col("t.machine_price", "machine_price"),
+                    col("t.machine_origin", "machine_origin"),
+                    col("t.requested_amount", "requested_amount"),
+                    col("t.note", "note"),
+                    col("t.applied_at", "applied_at"),
+                    col("t.applied_by", "applied_by"),
+                    col("t.applied_by_user", "applied_by_user"),
+                    col("t.verified_at", "verified_at"),
+                    col("t.verified_by", "verified_by"),
+                    col("t.verified_by_user", "verified_by_user"),
+                    col("t.decided_at", "decided_at"),
+                    col("t.decided_by", "decided_by"),
+                    col("t.decided_by_user", "decided_by_user"),
+                    col("t.rejection_reason", "rejection_reason"),
+                    col("t.certification_id", "certification_id"),
+                    col("t.updated_at", "updated_at"),
+                ]
+            },
+            key: &["t.id"],
+        },
+        "program_ledger" => Spec {
+            table: "program_ledger",
+            from: "program_ledger t",
+            cols: const {
+                &[
+                    col("t.id", "id"),
+                    col("t.program_id", "program_id"),
+                    col("t.enrolment_id", "enrolment_id"),
+                    col("t.kind", "kind"),
+                    col("t.amount", "amount"),
+                    col("t.reverses", "reverses"),
+                    col("t.allocation_region", "allocation_region"),
+                    col("t.at", "at"),
+                    col("t.actor", "actor"),
+                    col("t.note", "note"),
+                ]
+            },
+            key: &["t.id"],
+        },
         "audit_log" => Spec {
             table: "audit_log",
             from: "audit_log t",
@@ -676,10 +754,12 @@ impl SqliteStore {
 
     async fn clear(&self) -> Result<()> {
         let mut tx = self.write().await?;
-        // The append-only triggers stop deletes from the audit log; they
-        // are set aside for the clearing and restored as they were.
+        // The append-only triggers stop deletes from the audit log and the
+        // programme ledger; they are set aside for the clearing and restored
+        // as they were.
         let triggers: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+            sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
+                 AND tbl_name IN ('audit_log', 'program_ledger')")
                 .fetch_all(&mut *tx)
                 .await
                 .db()?;

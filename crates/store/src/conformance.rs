@@ -42,6 +42,7 @@
 
 pub use crate::conformance_analysis::*;
 pub use crate::conformance_certification::*;
+pub use crate::conformance_programs::*;
 pub use crate::conformance_linkage::*;
 pub use crate::conformance_readiness::*;
 use crate::{
@@ -98,6 +99,8 @@ macro_rules! conformance_tests {
             story_certification_lifecycle_writes_history_and_audit,
             story_certifiers_and_scoped_lists,
             story_signing_key_once_and_rotation,
+            story_programme_enrolment_ledger_and_absorption,
+            story_concurrent_approvals_never_overspend,
             story_transitions_and_movers_by_region,
             story_impact_cohort_matches_participants_by_stratum,
             story_linkage_requests_interests_and_audit,

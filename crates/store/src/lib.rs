@@ -14,6 +14,7 @@
 pub mod analysis;
 pub mod certification;
 pub mod error;
+pub mod programs;
 pub mod linkage;
 pub mod readiness;
 pub mod records;
@@ -29,12 +30,15 @@ pub mod conformance_analysis;
 #[cfg(feature = "conformance")]
 pub mod conformance_certification;
 #[cfg(feature = "conformance")]
+pub mod conformance_programs;
+#[cfg(feature = "conformance")]
 pub mod conformance_linkage;
 #[cfg(feature = "conformance")]
 pub mod conformance_readiness;
 
 pub use certification::CertificationStore;
 pub use error::StoreError;
+pub use programs::ProgramStore;
 pub use linkage::LinkageStore;
 pub use records::*;
 
@@ -70,6 +74,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Certification bodies, applications, certificates and the signing key.
     fn certification(&self) -> &dyn CertificationStore;
+
+    /// Facilitation programmes, enrolments and the money ledger (`programs.rs`).
+    fn programs(&self) -> &dyn ProgramStore;
 
     /// Naik-kelas transitions, movers and programme-impact cohorts (`analysis.rs`).
     fn analysis(&self) -> &dyn analysis::AnalysisStore;
