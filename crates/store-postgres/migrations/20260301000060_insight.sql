@@ -15,6 +15,13 @@ ALTER TABLE figures ADD COLUMN quality_level TEXT NOT NULL DEFAULT 'L0';
 UPDATE figures f SET quality_level = e.quality_level FROM enterprises e WHERE e.id = f.enterprise_id;
 ALTER TABLE figures ALTER COLUMN quality_level DROP DEFAULT;
 
+-- The division of the primary (lowest position) KBLI code under which the
+-- enterprise's figures are counted, '' without one: the KBLI rows are
+-- replaced one by one, so the triggers compare against what was counted.
+ALTER TABLE enterprises ADD COLUMN insight_division TEXT NOT NULL DEFAULT '';
+UPDATE enterprises e SET insight_division = COALESCE(
+    (SELECT k.division FROM enterprise_kbli k WHERE k.enterprise_id = e.id ORDER BY k.position LIMIT 1), '');
+
 CREATE TABLE insight_rollup (
     year             INTEGER NOT NULL,
     province_code    TEXT NOT NULL,
@@ -55,9 +62,9 @@ CREATE FUNCTION insight_size_rank(s TEXT) RETURNS INTEGER IMMUTABLE LANGUAGE sql
     SELECT CASE s WHEN 'kecil' THEN 1 WHEN 'menengah' THEN 2 WHEN 'besar' THEN 3 ELSE 0 END
 $$;
 
--- The division of the enterprise's primary (first) KBLI code, '' without one.
-CREATE FUNCTION insight_division(eid BIGINT) RETURNS TEXT STABLE LANGUAGE sql AS $$
-    SELECT COALESCE((SELECT division FROM enterprise_kbli WHERE enterprise_id = eid AND position = 0), '')
+-- The division of the enterprise's primary KBLI code as its rows say now.
+CREATE FUNCTION insight_primary_division(eid BIGINT) RETURNS TEXT STABLE LANGUAGE sql AS $$
+    SELECT COALESCE((SELECT division FROM enterprise_kbli WHERE enterprise_id = eid ORDER BY position LIMIT 1), '')
 $$;
 
 -- 1 when (size, level) of year y is above the enterprise's figures of y - 1.
@@ -99,18 +106,16 @@ CREATE FUNCTION insight_row(eid BIGINT, y INTEGER, sz TEXT, lvl TEXT, w BIGINT, 
 DECLARE
     e RECORD;
     n RECORD;
-    div TEXT;
 BEGIN
-    SELECT province_code, regency_code INTO e FROM enterprises WHERE id = eid;
+    SELECT province_code, regency_code, insight_division INTO e FROM enterprises WHERE id = eid;
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    div := insight_division(eid);
-    PERFORM insight_add(y, e.province_code, e.regency_code, div, sz, lvl, sign, sign * w, sign * inv, sign * prod,
+    PERFORM insight_add(y, e.province_code, e.regency_code, e.insight_division, sz, lvl, sign, sign * w, sign * inv, sign * prod,
         sign * ex, sign * (ex > 0)::INTEGER, sign * insight_upgraded(eid, y, sz, lvl));
     SELECT size_class, quality_level INTO n FROM figures WHERE enterprise_id = eid AND year = y + 1;
     IF FOUND AND (insight_size_rank(n.size_class) > insight_size_rank(sz) OR n.quality_level > lvl) THEN
-        PERFORM insight_add(y + 1, e.province_code, e.regency_code, div, n.size_class, n.quality_level,
+        PERFORM insight_add(y + 1, e.province_code, e.regency_code, e.insight_division, n.size_class, n.quality_level,
             0, 0, 0, 0, 0, 0, sign);
     END IF;
 END
@@ -177,13 +182,10 @@ CREATE TRIGGER insight_enterprise_del BEFORE DELETE ON enterprises
     FOR EACH ROW EXECUTE FUNCTION insight_enterprise_del();
 
 CREATE FUNCTION insight_enterprise_upd() RETURNS TRIGGER LANGUAGE plpgsql AS $$
-DECLARE
-    div TEXT;
 BEGIN
     IF (OLD.province_code, OLD.regency_code) IS DISTINCT FROM (NEW.province_code, NEW.regency_code) THEN
-        div := insight_division(NEW.id);
-        PERFORM insight_enterprise(NEW.id, OLD.province_code, OLD.regency_code, div, -1);
-        PERFORM insight_enterprise(NEW.id, NEW.province_code, NEW.regency_code, div, 1);
+        PERFORM insight_enterprise(NEW.id, OLD.province_code, OLD.regency_code, OLD.insight_division, -1);
+        PERFORM insight_enterprise(NEW.id, NEW.province_code, NEW.regency_code, OLD.insight_division, 1);
     END IF;
     IF OLD.quality_level IS DISTINCT FROM NEW.quality_level THEN
         UPDATE figures SET quality_level = NEW.quality_level
@@ -195,31 +197,28 @@ $$;
 CREATE TRIGGER insight_enterprise_upd AFTER UPDATE OF province_code, regency_code, quality_level ON enterprises
     FOR EACH ROW EXECUTE FUNCTION insight_enterprise_upd();
 
--- The primary KBLI row (position 0) changing moves every year to its
--- division; a write replaces the rows, so a deleted primary moves them to
--- '' and the inserted one from there.
+-- A change of the KBLI rows that changes the primary division moves every
+-- year to the new division.
 CREATE FUNCTION insight_primary_kbli() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
     e RECORD;
-    old_div TEXT := '';
-    new_div TEXT := '';
     eid BIGINT;
+    d TEXT;
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.position = 0 THEN
-        old_div := OLD.division;
+    IF TG_OP = 'DELETE' THEN
         eid := OLD.enterprise_id;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.position = 0 THEN
-        new_div := NEW.division;
+    ELSE
         eid := NEW.enterprise_id;
     END IF;
-    IF eid IS NULL OR old_div = new_div THEN
+    SELECT province_code, regency_code, insight_division INTO e FROM enterprises WHERE id = eid;
+    IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    SELECT province_code, regency_code INTO e FROM enterprises WHERE id = eid;
-    IF FOUND THEN
-        PERFORM insight_enterprise(eid, e.province_code, e.regency_code, old_div, -1);
-        PERFORM insight_enterprise(eid, e.province_code, e.regency_code, new_div, 1);
+    d := insight_primary_division(eid);
+    IF d <> e.insight_division THEN
+        PERFORM insight_enterprise(eid, e.province_code, e.regency_code, e.insight_division, -1);
+        PERFORM insight_enterprise(eid, e.province_code, e.regency_code, d, 1);
+        UPDATE enterprises SET insight_division = d WHERE id = eid;
     END IF;
     RETURN NULL;
 END

@@ -18,10 +18,13 @@ const REBUILD_LOCK: i64 = 0x6e6b_696e_7300;
 /// Rebuilds every cell in one transaction. The year before is the previous
 /// row of the enterprise when it is exactly one year earlier.
 const REBUILD: &[&str] = &[
+    "UPDATE enterprises e SET insight_division = d.division
+     FROM (SELECT x.id, insight_primary_division(x.id) AS division FROM enterprises x) d
+     WHERE d.id = e.id AND e.insight_division <> d.division",
     "DELETE FROM insight_rollup",
     "DELETE FROM insight_rollup_province",
     "INSERT INTO insight_rollup
-     SELECT f.year, e.province_code, e.regency_code, COALESCE(k.division, ''), f.size_class, f.quality_level,
+     SELECT f.year, e.province_code, e.regency_code, e.insight_division, f.size_class, f.quality_level,
          count(*), sum(f.workers), sum(f.investment_idr), sum(f.production_idr), sum(f.export_usd_cents),
          count(*) FILTER (WHERE f.export_usd_cents > 0), count(*) FILTER (WHERE f.up)
      FROM (SELECT enterprise_id, year, size_class, quality_level, workers, investment_idr, production_idr,
@@ -31,7 +34,6 @@ const REBUILD: &[&str] = &[
                         OR quality_level > lag(quality_level) OVER w), false) AS up
            FROM figures WINDOW w AS (PARTITION BY enterprise_id ORDER BY year)) f
      JOIN enterprises e ON e.id = f.enterprise_id
-     LEFT JOIN enterprise_kbli k ON k.enterprise_id = e.id AND k.position = 0
      GROUP BY 1, 2, 3, 4, 5, 6",
     "INSERT INTO insight_rollup_province
      SELECT year, province_code, kbli_division, size_class, quality_level, sum(units), sum(workers),
