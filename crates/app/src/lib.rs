@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod import;
+pub mod linkage;
 pub mod readiness;
 pub mod registry;
 pub mod service;

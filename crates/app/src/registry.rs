@@ -164,7 +164,8 @@ impl Service {
     }
 
     /// The ladder as of now: permits valid today, L2 from the latest completed
-    /// readiness assessments (`readiness.rs`), L3/L4 from active certificates (`certification.rs`).
+    /// readiness assessments (`readiness.rs`), L3/L4 from active certificates (`certification.rs`),
+    /// L5 with exports in the latest year or a recorded supply to large industry (`linkage.rs`).
     pub async fn quality_of(&self, rec: &EnterpriseRecord) -> AppResult<QualityLevel> {
         let today = self.now().date();
         let assessment_ready = self.store().readiness().assessment_ready(&rec.profile.nib).await?;
@@ -175,7 +176,8 @@ impl Service {
             assessment_ready,
             active_product_certificate,
             active_system_certificate,
-            ..QualityInputs::default()
+            exports_or_supplies: rec.latest_figures().is_some_and(|f| f.figures.export.cents() > 0)
+                || self.supplies_large_industry(&rec.profile.nib).await?,
         }))
     }
 
