@@ -43,12 +43,14 @@ impl Lang {
 /// so that capabilities add their strings without touching each other's.
 /// A key defined twice is a bug, caught by a test.
 const ID_FILES: &[(&str, &str)] = &[
+    ("analysis", include_str!("../locales/id/analysis.json")),
     ("certification", include_str!("../locales/id/certification.json")),
     ("linkage", include_str!("../locales/id/linkage.json")),
     ("registry", include_str!("../locales/id/registry.json")),
     ("readiness", include_str!("../locales/id/readiness.json")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
+    ("analysis", include_str!("../locales/en/analysis.json")),
     ("certification", include_str!("../locales/en/certification.json")),
     ("linkage", include_str!("../locales/en/linkage.json")),
     ("registry", include_str!("../locales/en/registry.json")),

@@ -9,6 +9,7 @@
 //! Out-of-scope reads answer [`AppError::NotFound`], never `Forbidden`, so a
 //! probe cannot learn that an enterprise exists in another region.
 
+pub mod analysis;
 pub mod auth;
 pub mod certification;
 pub mod demo;
