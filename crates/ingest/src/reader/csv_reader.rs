@@ -3,7 +3,7 @@
 
 use super::{RawRow, ReadError, RowIssue};
 use std::io::{BufRead, BufReader, Cursor, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Picks the delimiter that occurs most often outside quotes in `line`;
@@ -42,11 +42,17 @@ struct LfOnly {
     /// data: a file may end with NUL padding.)
     last: Option<u8>,
     done: bool,
+    /// Set once the end of the input has been reported to the reader.
+    ended: Arc<AtomicBool>,
 }
 
 impl Read for LfOnly {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.done || out.len() < 2 {
+        if self.done {
+            self.ended.store(true, Ordering::Relaxed);
+            return Ok(0);
+        }
+        if out.len() < 2 {
             return Ok(0);
         }
         let cap = out.len() - 1;
@@ -64,6 +70,7 @@ impl Read for LfOnly {
                 out[0] = b'\n';
                 return Ok(1);
             }
+            self.ended.store(true, Ordering::Relaxed);
             return Ok(0);
         }
         for &b in &self.tmp[..n] {
@@ -104,6 +111,8 @@ pub struct CsvRows {
     embedded: u64,
     /// Bytes consumed so far (after line-end normalisation), for progress.
     bytes: Arc<AtomicU64>,
+    /// The input's end was reached (see [`LfOnly::ended`]).
+    ended: Arc<AtomicBool>,
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -114,7 +123,15 @@ impl CsvRows {
     /// Reads the header; returns the row stream and the header cells.
     pub fn new<R: Read + Send + 'static>(source: R) -> Result<(CsvRows, Vec<String>), ReadError> {
         let io = |source| ReadError::Io { path: "input".into(), source };
-        let lf = LfOnly { inner: Box::new(source), tmp: Vec::new(), pending_cr: false, last: None, done: false };
+        let ended = Arc::new(AtomicBool::new(false));
+        let lf = LfOnly {
+            inner: Box::new(source),
+            tmp: Vec::new(),
+            pending_cr: false,
+            last: None,
+            done: false,
+            ended: ended.clone(),
+        };
         let mut buf = BufReader::with_capacity(1 << 16, Box::new(lf) as Source);
         let bom = {
             let head = buf.fill_buf().map_err(io)?;
@@ -143,8 +160,16 @@ impl CsvRows {
             .flexible(true)
             .buffer_capacity(1 << 16)
             .from_reader(Cursor::new(first).chain(buf));
-        let mut rows =
-            CsvRows { rdr, rec: csv::ByteRecord::new(), delimiter, bom, lead, embedded: 0, bytes: Arc::default() };
+        let mut rows = CsvRows {
+            rdr,
+            rec: csv::ByteRecord::new(),
+            delimiter,
+            bom,
+            lead,
+            embedded: 0,
+            bytes: Arc::default(),
+            ended,
+        };
         let (header, issue) = match rows.next_row() {
             Some(Ok((r, issue))) => (r, issue),
             Some(Err(e)) => return Err(e),
@@ -181,10 +206,14 @@ impl CsvRows {
                 Ok(true) => {}
             }
             // Every record ends with one consumed LF, so the reader's line
-            // is one past the record's last line.
+            // is one past the record's last line; except a quoted cell left
+            // open at the end of the input: that record is ended by the end
+            // of the input, reached while reading it (found by fuzzing). A
+            // record ended by its LF never reads past it.
             self.bytes.store(self.rdr.position().byte(), Ordering::Relaxed);
             let inside: u64 = self.rec.iter().map(|f| f.iter().filter(|b| **b == b'\n').count() as u64).sum();
-            let start_line = self.rdr.position().line() - 1 - inside;
+            let terminated = u64::from(!self.ended.load(Ordering::Relaxed));
+            let start_line = self.rdr.position().line() - terminated - inside;
             let row = start_line + self.lead - self.embedded;
             self.embedded += inside;
             let mut issue = None;
@@ -244,6 +273,13 @@ mod tests {
         // Found by fuzzing (fuzz/regressions/ingest_csv): without a final
         // newline the row took the number of the row before it.
         let (_, rows) = read(b"a,b\n1,2\n3,\0");
+        let nums: Vec<u64> = rows.iter().map(|r| r.row).collect();
+        assert_eq!(nums, [2, 3]);
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_keeps_the_row_number() {
+        let (_, rows) = read(b"a,b\n1,2\n\"3,\n");
         let nums: Vec<u64> = rows.iter().map(|r| r.row).collect();
         assert_eq!(nums, [2, 3]);
     }

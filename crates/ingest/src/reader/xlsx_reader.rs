@@ -106,6 +106,14 @@ impl XlsxRows {
                         Ok(Some(c)) => {
                             let (r, col) = c.get_position();
                             let row = r as u64 + 1;
+                            // A sheet lists its rows in ascending order (ECMA-376);
+                            // out of order, one row would be split in two and
+                            // numbered twice (found by fuzzing).
+                            if let Some(x) = cur.as_ref().filter(|x| row < x.row) {
+                                let e = format!("row {row} appears after row {}: the rows are out of order", x.row);
+                                let _ = tx.send(Err(ReadError::Xlsx(e)));
+                                return;
+                            }
                             if cur.as_ref().is_some_and(|x| x.row != row) {
                                 flush(cur.take().expect("checked"), &mut chunk);
                                 if chunk.len() >= CHUNK && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
