@@ -48,6 +48,7 @@ const ID_FILES: &[(&str, &str)] = &[
     ("linkage", include_str!("../locales/id/linkage.json")),
     ("registry", include_str!("../locales/id/registry.json")),
     ("readiness", include_str!("../locales/id/readiness.json")),
+    ("programs", include_str!("../locales/id/programs.json")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("analysis", include_str!("../locales/en/analysis.json")),
@@ -55,6 +56,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("linkage", include_str!("../locales/en/linkage.json")),
     ("registry", include_str!("../locales/en/registry.json")),
     ("readiness", include_str!("../locales/en/readiness.json")),
+    ("programs", include_str!("../locales/en/programs.json")),
 ];
 
 fn files(lang: Lang) -> &'static [(&'static str, &'static str)] {
