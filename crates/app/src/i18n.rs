@@ -205,6 +205,7 @@ mod tests {
             "figures.final",
             "figures.not_final",
             "row.duplicate",
+            "row.duplicate_earlier",
             "scope.outside_region",
             "correction.reason_required",
             "username.format",

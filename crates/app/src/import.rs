@@ -23,9 +23,9 @@
 //! - `--dry-run` reports `valid` (rows that would be written) and writes
 //!   nothing; inserted/updated/unchanged stay 0 because telling them apart
 //!   needs the database.
-//! - The in-file duplicate check keeps a map of (NIB, year) → first row,
-//!   about 16 bytes per distinct row (16 MB per million rows) — the one
-//!   structure that grows with the file. Generated data skips it (unique by
+//! - The in-file duplicate check ([`seen`]) keeps 12 bytes per distinct
+//!   NIB — the one structure that grows with the file, with its
+//!   enterprises rather than its rows. Generated data skips it (unique by
 //!   construction).
 
 use crate::error::{AppError, AppResult};
@@ -37,10 +37,11 @@ use naikkelas_ingest::reader::{Format, RawRow, ReadError, RowIssue, SheetReader,
 use naikkelas_ingest::writer::{Cell, CsvWriter, SheetWriter, XlsxWriter};
 use naikkelas_ingest::{Generator, GeneratorConfig};
 use naikkelas_store::{ImportRow, RowOutcome};
+use seen::{Seen, Verdict};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
+
+mod seen;
 
 /// Rejected rows kept in the summary; the errors file has all of them.
 pub const MAX_REPORTED: usize = 10_000;
@@ -168,34 +169,6 @@ fn write_error(path: &Path, e: std::io::Error) -> AppError {
     AppError::field(FieldError::new("file", "file.unwritable").with("value", format!("{}: {e}", path.display())))
 }
 
-// --- the duplicate map ---------------------------------------------------------
-
-/// splitmix64 finaliser: keys are already well spread NIB/year packs.
-#[derive(Default)]
-struct MixHasher(u64);
-impl Hasher for MixHasher {
-    fn finish(&self) -> u64 {
-        let mut z = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | *b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-type DupMap = HashMap<u64, u32, BuildHasherDefault<MixHasher>>;
-
-fn dup_key(nib: &str, year: i32) -> u64 {
-    let n: u64 = nib.parse().unwrap_or(0);
-    (n << 7) | ((year - 2000).clamp(0, 127) as u64)
-}
-
 // --- the producer (blocking thread) --------------------------------------------
 
 struct Rejection {
@@ -238,7 +211,7 @@ fn produce(
     tx: tokio::sync::mpsc::Sender<Msg>,
 ) {
     let reference = svc.reference();
-    let mut dups = DupMap::default();
+    let mut seen = Seen::new(cfg.this_year);
     let mut batch = Batch::default();
     let send = |b: Batch| tx.blocking_send(Msg::Batch(b)).is_ok();
     loop {
@@ -259,23 +232,17 @@ fn produce(
             match naikkelas_ingest::validate_row(&cfg.map, &raw, reference, cfg.this_year) {
                 Err(errors) => batch.rejections.push(reject(errors, raw)),
                 Ok(v) => {
-                    let first_row = if cfg.track_duplicates {
-                        let key = dup_key(v.profile.nib.as_str(), v.figures.year);
-                        match dups.get(&key) {
-                            Some(first) => Some(*first),
-                            None => {
-                                dups.insert(key, raw.row.min(u32::MAX as u64) as u32);
-                                None
-                            }
-                        }
+                    let verdict = if cfg.track_duplicates {
+                        seen.check(v.profile.nib.as_str(), v.figures.year, raw.row)
                     } else {
-                        None
+                        Verdict::First
                     };
-                    if let Some(first) = first_row {
-                        let e = FieldError::new("", "row.duplicate")
-                            .with("first_row", first)
-                            .with("nib", &v.profile.nib)
-                            .with("year", v.figures.year);
+                    if let Verdict::Repeat(first) = verdict {
+                        let e = match first {
+                            Some(first) => FieldError::new("", "row.duplicate").with("first_row", first),
+                            None => FieldError::new("", "row.duplicate_earlier"),
+                        };
+                        let e = e.with("nib", &v.profile.nib).with("year", v.figures.year);
                         batch.rejections.push(reject(vec![e], raw));
                     } else if !cfg.scope.permits(&v.profile.regency, &v.profile.nib) {
                         let e =
@@ -614,11 +581,5 @@ mod tests {
             serde_json::to_string(&s).unwrap(),
             r#"{"inserted":2,"updated":0,"unchanged":0,"rejected":[{"row":3,"column":"nib","reason":"x"},{"row":5,"column":null,"reason":"y"}]}"#
         );
-    }
-
-    #[test]
-    fn dup_keys_differ_by_year_and_nib() {
-        assert_ne!(dup_key("1234567890123", 2024), dup_key("1234567890123", 2025));
-        assert_ne!(dup_key("1234567890123", 2024), dup_key("1234567890124", 2024));
     }
 }
