@@ -47,6 +47,13 @@ pub fn router(state: AppState) -> Router {
         .route("/certifications/{id}", get(ui::certification::show))
         .route("/certifications/{id}/events", post(ui::certification::event))
         .route("/certifications/{id}/certificate", get(ui::certification::certificate))
+        .route("/programs", get(ui::programs::list).post(ui::programs::create))
+        .route("/programs/{id}", get(ui::programs::show))
+        .route("/programs/{id}/allocations", post(ui::programs::allocate))
+        .route("/programs/{id}/enrolments", post(ui::programs::enrol))
+        .route("/programs/{id}/beneficiaries.{ext}", get(ui::programs::beneficiaries))
+        .route("/enrolments/{id}", get(ui::programs::enrolment))
+        .route("/enrolments/{id}/{action}", post(ui::programs::step))
         .route("/v", get(ui::certification::search))
         .route("/v/{number}", get(ui::certification::verify_page));
     // The empty handler `bench/verify.sh` compares the verify endpoint against.

@@ -4,6 +4,7 @@
 pub mod certification;
 pub mod dto;
 pub mod enterprises;
+pub mod programs;
 pub mod readiness;
 pub mod reference;
 
@@ -25,7 +26,7 @@ anything outside the caller's region answers 404.",
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"))
+    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
 )]
 struct ApiDoc;
 
@@ -64,6 +65,20 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(readiness::complete))
         .routes(routes!(readiness::update_action))
         .routes(routes!(readiness::region))
+        .routes(routes!(programs::list, programs::create))
+        .routes(routes!(programs::absorption))
+        .routes(routes!(programs::get))
+        .routes(routes!(programs::allocate))
+        .routes(routes!(programs::eligibility))
+        .routes(routes!(programs::enrol))
+        .routes(routes!(programs::beneficiaries))
+        .routes(routes!(programs::enrolment))
+        .routes(routes!(programs::verify))
+        .routes(routes!(programs::approve))
+        .routes(routes!(programs::reject))
+        .routes(routes!(programs::disburse))
+        .routes(routes!(programs::reverse))
+        .routes(routes!(programs::link))
         .split_for_parts()
 }
 

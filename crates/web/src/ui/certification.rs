@@ -151,7 +151,9 @@ async fn show_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let v = st.svc.certification_view(&s.actor, id).await.page(lang)?;
+    let subsidies = st.svc.enrolments_for_certification(&s.actor, &v.record.nib, id).await.unwrap_or_default();
     let ctx = minijinja::context! {
+        subsidies => subsidies.iter().map(|e| minijinja::context! { id => e.id, program_name => e.program_name.clone(), approved => e.totals.approved, disbursed => e.totals.disbursed }).collect::<Vec<_>>(),
         v => view_ctx(&v),
         open_findings => v.record.findings.iter().filter(|f| f.is_open()).map(|f| minijinja::context! { id => f.id, label => f.reference() }).collect::<Vec<_>>(),
         errors => errors.map(|e| field_errors(lang, e)).unwrap_or_default(),

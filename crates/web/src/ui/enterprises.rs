@@ -153,12 +153,13 @@ pub async fn show(
     Path(nib): Path<String>,
 ) -> Result<Response, PageError> {
     let v = st.svc.enterprise_view(&s.actor, &nib).await.page(lang)?;
+    let facilitation = crate::ui::programs::facilitation_ctx(&st, &s, &v.record.profile.nib).await;
     Ok(render(
         &st,
         "enterprises/show.html",
         lang,
         base(Some(&s), &format!("/enterprises/{nib}")),
-        view_ctx(&st, lang, &v, None),
+        minijinja::context! { facilitation => facilitation, ..view_ctx(&st, lang, &v, None) },
     )
     .into_response())
 }

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod home;
 pub mod imports;
 pub mod login;
+pub mod programs;
 pub mod readiness;
 pub mod users;
 

@@ -6,6 +6,7 @@
 mod api;
 mod certification;
 mod openapi;
+mod programs;
 mod readiness;
 mod scope;
 mod support;
@@ -72,5 +73,8 @@ on_both_backends! {
     certification::tampered_qr_payload_is_rejected,
     certification::ladder_follows_active_certificates_and_the_sweep_expires,
     openapi::openapi_document_matches_its_snapshot,
+    programs::programme_from_set_up_to_disbursement_through_the_api,
+    programs::a_certification_subsidy_is_linked_to_its_application,
+    programs::the_whole_flow_works_with_forms_only,
     openapi::the_docs_page_uses_vendored_assets_only,
 }
