@@ -40,3 +40,19 @@ fn csv_inputs() {
 fn xlsx_inputs() {
     replay("ingest_xlsx", ingest::check_xlsx);
 }
+
+/// A panic of the workbook parser on the reader thread (an overflow in
+/// calamine, with overflow checks on) is a read error, not a sheet that
+/// silently ends early.
+#[test]
+fn a_parser_panic_is_a_read_error() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/ingest_xlsx/calamine-cell-reference-overflow.xlsx");
+    let read = naikkelas_ingest::reader::XlsxRows::open(&path, None)
+        .and_then(|(rows, _, _)| rows.collect::<Result<Vec<_>, _>>());
+    let e = read.expect_err("a read error").to_string();
+    assert!(e.contains("could not be parsed"), "{e}");
+}

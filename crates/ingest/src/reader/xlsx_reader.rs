@@ -87,62 +87,71 @@ impl XlsxRows {
         std::thread::Builder::new()
             .name("xlsx-reader".into())
             .spawn(move || {
-                let mut cells = match wb.worksheet_cells_reader(&sheet_name) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = tx.send(Err(ReadError::Xlsx(e.to_string())));
-                        return;
-                    }
-                };
-                let mut chunk = Vec::with_capacity(CHUNK);
-                let mut cur: Option<RawRow> = None;
-                let flush = |r: RawRow, chunk: &mut Vec<RawRow>| {
-                    if !r.is_blank() {
-                        chunk.push(r);
-                    }
-                };
-                loop {
-                    match cells.next_cell() {
-                        Ok(Some(c)) => {
-                            let (r, col) = c.get_position();
-                            let row = r as u64 + 1;
-                            // A sheet lists its rows in ascending order (ECMA-376);
-                            // out of order, one row would be split in two and
-                            // numbered twice (found by fuzzing).
-                            if let Some(x) = cur.as_ref().filter(|x| row < x.row) {
-                                let e = format!("row {row} appears after row {}: the rows are out of order", x.row);
-                                let _ = tx.send(Err(ReadError::Xlsx(e)));
-                                return;
-                            }
-                            if cur.as_ref().is_some_and(|x| x.row != row) {
-                                flush(cur.take().expect("checked"), &mut chunk);
-                                if chunk.len() >= CHUNK && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
-                                    return;
-                                }
-                            }
-                            let x = cur.get_or_insert_with(|| RawRow { row, cells: Vec::new() });
-                            let col = col as usize;
-                            let text = render(c.get_value());
-                            if col >= x.cells.len() {
-                                if text.is_empty() {
-                                    continue;
-                                }
-                                x.cells.resize(col + 1, String::new());
-                            }
-                            x.cells[col] = text;
-                        }
-                        Ok(None) => break,
+                // A panic inside the workbook parser (a malformed file) must not
+                // end the stream as if the sheet were complete: it becomes an
+                // error (found by fuzzing: an arithmetic overflow in calamine).
+                let failed = tx.clone();
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    let mut cells = match wb.worksheet_cells_reader(&sheet_name) {
+                        Ok(c) => c,
                         Err(e) => {
                             let _ = tx.send(Err(ReadError::Xlsx(e.to_string())));
                             return;
                         }
+                    };
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    let mut cur: Option<RawRow> = None;
+                    let flush = |r: RawRow, chunk: &mut Vec<RawRow>| {
+                        if !r.is_blank() {
+                            chunk.push(r);
+                        }
+                    };
+                    loop {
+                        match cells.next_cell() {
+                            Ok(Some(c)) => {
+                                let (r, col) = c.get_position();
+                                let row = r as u64 + 1;
+                                // A sheet lists its rows in ascending order (ECMA-376);
+                                // out of order, one row would be split in two and
+                                // numbered twice (found by fuzzing).
+                                if let Some(x) = cur.as_ref().filter(|x| row < x.row) {
+                                    let e = format!("row {row} appears after row {}: the rows are out of order", x.row);
+                                    let _ = tx.send(Err(ReadError::Xlsx(e)));
+                                    return;
+                                }
+                                if cur.as_ref().is_some_and(|x| x.row != row) {
+                                    flush(cur.take().expect("checked"), &mut chunk);
+                                    if chunk.len() >= CHUNK && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                                        return;
+                                    }
+                                }
+                                let x = cur.get_or_insert_with(|| RawRow { row, cells: Vec::new() });
+                                let col = col as usize;
+                                let text = render(c.get_value());
+                                if col >= x.cells.len() {
+                                    if text.is_empty() {
+                                        continue;
+                                    }
+                                    x.cells.resize(col + 1, String::new());
+                                }
+                                x.cells[col] = text;
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                let _ = tx.send(Err(ReadError::Xlsx(e.to_string())));
+                                return;
+                            }
+                        }
                     }
-                }
-                if let Some(r) = cur.take() {
-                    flush(r, &mut chunk);
-                }
-                if !chunk.is_empty() {
-                    let _ = tx.send(Ok(chunk));
+                    if let Some(r) = cur.take() {
+                        flush(r, &mut chunk);
+                    }
+                    if !chunk.is_empty() {
+                        let _ = tx.send(Ok(chunk));
+                    }
+                }));
+                if read.is_err() {
+                    let _ = failed.send(Err(ReadError::Xlsx("the sheet could not be parsed".into())));
                 }
             })
             .map_err(|e| ReadError::Io { path: path.display().to_string(), source: e })?;
