@@ -65,6 +65,10 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Copy a whole installation from one database to another.
     MigrateData(MigrateDataArgs),
+    /// Write a consistent backup of the database (SQLite file or pg_dump archive) while it runs.
+    Backup(BackupArgs),
+    /// Replace the database with a backup (refuses one that holds data unless --force).
+    Restore(RestoreArgs),
     /// Check a signed certificate QR payload offline (exit 0 when genuine).
     VerifyQr {
         payload: String,
@@ -243,4 +247,19 @@ pub struct MigrateDataArgs {
     /// Target database URL (must be empty or freshly migrated).
     #[arg(long)]
     pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Backup file to write (must not exist): a SQLite database, or a pg_dump custom-format archive.
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Backup file written by `naikkelas backup`.
+    pub input: PathBuf,
+    /// Replace a database that already holds data.
+    #[arg(long)]
+    pub force: bool,
 }

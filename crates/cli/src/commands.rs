@@ -70,6 +70,8 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Export(ExportCommand::Enterprises(a)) => crate::commands::ingest::export(a, &cfg).await,
         Command::Generate(a) => crate::commands::ingest::generate(a),
         Command::MigrateData(a) => crate::commands::migrate_data::migrate_data(a, &cfg).await,
+        Command::Backup(a) => crate::commands::backup::backup(a, &cfg).await,
+        Command::Restore(a) => crate::commands::backup::restore(a, &cfg).await,
         Command::VerifyQr { payload, key } => verify_qr(&payload, key.as_deref(), &cfg).await,
         Command::CertKey(c) => {
             let svc = service(&cfg).await?;
@@ -110,6 +112,7 @@ async fn verify_qr(payload: &str, key: Option<&str>, cfg: &Config) -> anyhow::Re
     }
 }
 
+mod backup;
 mod ingest;
 mod migrate_data;
 
@@ -210,6 +213,10 @@ async fn demo(args: DemoArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
         eprintln!("reusing {} with {existing} enterprises", mask(&cfg.db));
     }
     naikkelas_app::demo::ensure_accounts(&svc).await.map_err(explain)?;
+    let enrolled = naikkelas_app::demo::add_demo_programs(&svc).await.map_err(explain)?;
+    if enrolled > 0 {
+        eprintln!("set up three facilitation programmes for 2025 with {enrolled} enrolments");
+    }
     let url = format!("http://{}", cfg.addr);
     println!();
     println!("naikkelas demo — {}", mask(&cfg.db));
@@ -227,7 +234,12 @@ async fn demo(args: DemoArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(svc: Service, cfg: &Config, demo: bool) -> anyhow::Result<()> {
-    let web = WebConfig { secure_cookies: cfg.secure_cookies, demo, ..WebConfig::default() };
+    // Login attempts per client per minute; raised only by benchmarks (bench/load.sh).
+    let login_attempts_per_minute = std::env::var("NAIKKELAS_LOGIN_PER_MINUTE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(WebConfig::default().login_attempts_per_minute);
+    let web = WebConfig { secure_cookies: cfg.secure_cookies, demo, login_attempts_per_minute, ..WebConfig::default() };
     let state = AppState::new(svc.clone(), web);
     // Expiry and missed surveillance are recorded without anyone pressing a button.
     naikkelas_app::certification::spawn_sweep(svc.clone(), std::time::Duration::from_secs(3600));
