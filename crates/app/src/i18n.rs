@@ -45,6 +45,7 @@ impl Lang {
 const ID_FILES: &[(&str, &str)] = &[
     ("analysis", include_str!("../locales/id/analysis.json")),
     ("certification", include_str!("../locales/id/certification.json")),
+    ("insight", include_str!("../locales/id/insight.json")),
     ("linkage", include_str!("../locales/id/linkage.json")),
     ("registry", include_str!("../locales/id/registry.json")),
     ("readiness", include_str!("../locales/id/readiness.json")),
@@ -53,6 +54,7 @@ const ID_FILES: &[(&str, &str)] = &[
 const EN_FILES: &[(&str, &str)] = &[
     ("analysis", include_str!("../locales/en/analysis.json")),
     ("certification", include_str!("../locales/en/certification.json")),
+    ("insight", include_str!("../locales/en/insight.json")),
     ("linkage", include_str!("../locales/en/linkage.json")),
     ("registry", include_str!("../locales/en/registry.json")),
     ("readiness", include_str!("../locales/en/readiness.json")),

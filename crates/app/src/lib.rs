@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod import;
+pub mod insight;
 pub mod programs;
 pub mod linkage;
 pub mod readiness;

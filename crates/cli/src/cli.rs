@@ -79,6 +79,15 @@ pub enum Command {
     /// The installation's certificate signing key (see docs/CERTIFICATES.md).
     #[command(subcommand)]
     CertKey(CertKeyCommand),
+    /// Dashboard rollups (kept up to date by every write).
+    #[command(subcommand)]
+    Rollups(RollupsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollupsCommand {
+    /// Recompute every rollup cell from the registry.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]

@@ -70,6 +70,7 @@ pub async fn run(cli: Cli, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Export(ExportCommand::Enterprises(a)) => crate::commands::ingest::export(a, &cfg).await,
         Command::Generate(a) => crate::commands::ingest::generate(a),
         Command::MigrateData(a) => crate::commands::migrate_data::migrate_data(a, &cfg).await,
+        Command::Rollups(RollupsCommand::Rebuild) => crate::commands::rollups::rebuild(&cfg).await,
         Command::Backup(a) => crate::commands::backup::backup(a, &cfg).await,
         Command::Restore(a) => crate::commands::backup::restore(a, &cfg).await,
         Command::VerifyQr { payload, key } => verify_qr(&payload, key.as_deref(), &cfg).await,
@@ -115,6 +116,7 @@ async fn verify_qr(payload: &str, key: Option<&str>, cfg: &Config) -> anyhow::Re
 mod backup;
 mod ingest;
 mod migrate_data;
+mod rollups;
 
 pub fn mask(url: &str) -> String {
     naikkelas_store::url::mask_password(url)

@@ -8,6 +8,8 @@
 //! `pdf-writer` alone (no layout engine): this crate is its own compilation
 //! unit so that handlers never recompile it.
 
+pub mod dashboard;
+
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
 /// A report to print.

@@ -55,6 +55,12 @@ pub fn router(state: AppState) -> Router {
         .route("/enrolments/{id}", get(ui::programs::enrolment))
         .route("/enrolments/{id}/{action}", post(ui::programs::step))
         .route("/v", get(ui::certification::search))
+        .route("/insight", get(ui::insight::dashboard))
+        .route("/insight/export.xlsx", get(ui::insight::export_xlsx))
+        .route("/insight/export.pdf", get(ui::insight::export_pdf))
+        .route("/insight/provinces.geojson", get(ui::insight::provinces_geojson))
+        .route("/open-data", get(ui::insight::open_data_page))
+        .route("/open-data/insight.csv", get(ui::insight::open_data_csv_file))
         .route("/v/{number}", get(ui::certification::verify_page));
     // The empty handler `bench/verify.sh` compares the verify endpoint against.
     let pages = if std::env::var("NAIKKELAS_BENCH_ROUTES").as_deref() == Ok("1") {

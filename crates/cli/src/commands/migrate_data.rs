@@ -89,9 +89,17 @@ async fn run(a: &MigrateDataArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let result = copy_installation(from.transfer(), to.transfer(), &progress).await;
+    // Rollups are derived (transfer NOT_COPIED): recomputed on the target.
+    let rollups = match &result {
+        Ok(_) => Some(to.store().insight().rebuild_rollups().await),
+        Err(_) => None,
+    };
     from.close().await;
     to.close().await;
     let sums = result?;
+    if let Some(cells) = rollups.transpose()? {
+        println!("rollups rebuilt on the target: {cells} cells");
+    }
     let total: u64 = sums.iter().map(|c| c.rows).sum();
     for c in &sums {
         println!("{:<24} {:>10} rows  sha256 {}", c.table, c.rows, c.sha256);

@@ -4,6 +4,7 @@
 pub mod certification;
 pub mod dto;
 pub mod enterprises;
+pub mod insight;
 pub mod programs;
 pub mod readiness;
 pub mod reference;
@@ -26,7 +27,7 @@ anything outside the caller's region answers 404.",
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
+    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "insight", description = "Dashboards from the rollups, the province map, regency rankings and public open data"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
 )]
 struct ApiDoc;
 
@@ -55,6 +56,10 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(certification::verify_qr))
         .routes(routes!(certification::public_key))
         .routes(routes!(reference::regions))
+        .routes(routes!(insight::dashboard))
+        .routes(routes!(insight::map))
+        .routes(routes!(insight::regencies))
+        .routes(routes!(insight::open_data))
         .routes(routes!(reference::kbli))
         .routes(routes!(readiness::standards))
         .routes(routes!(readiness::standard))

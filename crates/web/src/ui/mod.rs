@@ -7,6 +7,7 @@ pub mod enterprises;
 pub mod figures;
 pub mod home;
 pub mod imports;
+pub mod insight;
 pub mod login;
 pub mod programs;
 pub mod readiness;

@@ -5,6 +5,7 @@
 
 mod api;
 mod certification;
+mod insight;
 mod openapi;
 mod programs;
 mod readiness;
@@ -63,6 +64,11 @@ on_both_backends! {
     ui::home_offers_demo_logins_and_every_error_page_a_way_back,
     ui::administrators_manage_users_and_nobody_else_does,
     ui::an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows,
+    insight::dashboards_follow_the_scope,
+    insight::map_and_ranking_come_from_the_rollups,
+    insight::bad_dashboard_input_is_a_clear_problem,
+    insight::dashboard_page_exports_and_geometry,
+    insight::open_data_is_public_without_small_cells,
     readiness::owner_goes_from_applicable_standard_to_pdf_and_action_plan,
     readiness::bad_answers_are_refused_with_a_reason,
     readiness::assessments_outside_the_scope_answer_404,
