@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Routes and the OpenAPI document come from
 //! the same declarations (`utoipa-axum`), so the document cannot drift.
 
+pub mod analysis;
 pub mod certification;
 pub mod dto;
 pub mod enterprises;
@@ -27,7 +28,7 @@ anything outside the caller's region answers 404.",
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "insight", description = "Dashboards from the rollups, the province map, regency rankings and public open data"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
+    tags((name = "analysis", description = "Leading sectors (LQ, DLQ, shift-share, Klassen), naik-kelas transitions and programme impact"), (name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "insight", description = "Dashboards from the rollups, the province map, regency rankings and public open data"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
 )]
 struct ApiDoc;
 
@@ -70,6 +71,10 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(readiness::complete))
         .routes(routes!(readiness::update_action))
         .routes(routes!(readiness::region))
+        .routes(routes!(analysis::leading_sectors))
+        .routes(routes!(analysis::transitions))
+        .routes(routes!(analysis::movers))
+        .routes(routes!(analysis::impact))
         .routes(routes!(programs::list, programs::create))
         .routes(routes!(programs::absorption))
         .routes(routes!(programs::get))

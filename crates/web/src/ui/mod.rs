@@ -2,6 +2,7 @@
 //! without JavaScript; field errors re-render the form with what the user
 //! typed.
 
+pub mod analysis;
 pub mod certification;
 pub mod enterprises;
 pub mod figures;
