@@ -86,7 +86,7 @@ impl AnalysisStore for PgStore {
         };
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
             "SELECT e.nib, e.name, e.regency_code,
-                    COALESCE((SELECT k.division FROM enterprise_kbli k WHERE k.enterprise_id = e.id AND k.position = 0), '')
+                    COALESCE((SELECT k.division FROM enterprise_kbli k WHERE k.enterprise_id = e.id ORDER BY k.position LIMIT 1), '')
                         AS division,
                     a.{c} AS from_rung, b.{c} AS to_rung
              FROM figures a JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
@@ -151,7 +151,7 @@ impl AnalysisStore for PgStore {
             " GROUP BY enterprise_id),
              starts AS (SELECT DISTINCT start_year FROM part)
              SELECT CAST(a.year AS BIGINT) AS year, e.province_code,
-                    COALESCE((SELECT k.division FROM enterprise_kbli k WHERE k.enterprise_id = e.id AND k.position = 0), '')
+                    COALESCE((SELECT k.division FROM enterprise_kbli k WHERE k.enterprise_id = e.id ORDER BY k.position LIMIT 1), '')
                         AS division,
                     a.size_class, a.quality_level, p.enterprise_id IS NOT NULL AS participant,
                     COUNT(*) AS observed, SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS moved_up

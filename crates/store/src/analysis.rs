@@ -74,8 +74,8 @@ pub trait AnalysisStore: Send + Sync {
     /// The enterprises behind the counts, one page at a time.
     async fn movers(&self, q: &MoverQuery) -> Result<MoverPage>;
 
-    /// Years t such that some enterprise has figures in t and t + 1,
-    /// ascending.
+    /// Years t such that the registry holds figures for both t and t + 1,
+    /// ascending (the years a transition matrix can be asked for).
     async fn transition_years(&self) -> Result<Vec<i32>>;
 
     /// Cohort cells for programme impact (see
