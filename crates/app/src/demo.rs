@@ -120,6 +120,111 @@ pub async fn add_demo_permits(svc: &Service) -> AppResult<u64> {
     Ok(added)
 }
 
+/// Facilitation programmes of 2025 with regional allocations, enrolments of
+/// Samarinda enterprises in every state and disbursements, made through the
+/// use cases so every rule and audit entry applies. Deterministic (the
+/// enterprises are taken in list order); skipped when programmes exist.
+/// Rates and amounts follow DOMAIN.md §9. Returns the enrolments made.
+pub async fn add_demo_programs(svc: &Service) -> AppResult<u64> {
+    use crate::programs::{AllocationForm, EnrolForm, MoneyForm, ProgramForm};
+    let user = |name: &'static str| async move {
+        let u = svc.store().user_by_username(name).await?.ok_or(AppError::NotFound)?;
+        AppResult::Ok(crate::auth::actor_of(&u))
+    };
+    let (ministry, officer) = (user("kemenperin").await?, user("petugas.samarinda").await?);
+    if !svc.programs(&ministry, None).await?.is_empty() {
+        return Ok(0);
+    }
+    let form = |kind: &str, name: &str, budget: &str, quota: &str| ProgramForm {
+        year: "2025".into(),
+        kind: kind.into(),
+        name: name.into(),
+        owner_unit: "Direktorat Jenderal Industri Kecil, Menengah dan Aneka".into(),
+        budget: budget.into(),
+        quota: quota.into(),
+        starts_on: "2025-02-01".into(),
+        ends_on: "2025-11-30".into(),
+        ..ProgramForm::default()
+    };
+    let machines = ProgramForm {
+        size_classes: "kecil, menengah".into(),
+        domestic_rate: "40".into(),
+        imported_rate: "20".into(),
+        benefit_min: "5.000.000".into(),
+        benefit_max: "300.000.000".into(),
+        ..form("restrukturisasi_mesin", "Restrukturisasi Mesin 2025", "6.500.000.000", "40")
+    };
+    let sni = ProgramForm {
+        kbli_prefixes: "10, 11".into(),
+        certificate: "holds_none".into(),
+        benefit_amount: "8.000.000".into(),
+        ..form("subsidi_sertifikasi_sni", "Fasilitasi Sertifikasi SNI 2025", "3.000.000.000", "300")
+    };
+    let halal = ProgramForm {
+        kbli_prefixes: "10, 11".into(),
+        max_investment: "5.000.000.000".into(),
+        first_time_only: "on".into(),
+        benefit_amount: "3.000.000".into(),
+        ..form("subsidi_halal", "Fasilitasi Sertifikasi Halal 2025", "2.500.000.000", "800")
+    };
+    let mut ids = Vec::new();
+    for f in [machines, sni, halal] {
+        let id = svc.create_program(&ministry, &f).await?;
+        for (region, amount) in [("64", "1.200.000.000"), ("65", "300.000.000")] {
+            let a = AllocationForm { region: region.into(), amount: amount.into() };
+            svc.set_allocation(&ministry, id, &a).await?;
+        }
+        ids.push(id);
+    }
+    let smd = RegionCode::parse(DEMO_OFFICER_REGION).expect("valid code");
+    let mut q = EnterpriseQuery::in_scope(Scope::Region(smd));
+    q.limit = 60;
+    let mut made = 0;
+    for (i, e) in svc.store().list_enterprises(&q).await?.items.iter().enumerate() {
+        if made == 12 {
+            break;
+        }
+        let price = 60_000_000 + (stable_hash(e.nib.as_str()) % 40) as i64 * 10_000_000;
+        let origin = if i % 3 == 0 { "imported" } else { "domestic" };
+        let f = EnrolForm {
+            nib: e.nib.to_string(),
+            machine_price: price.to_string(),
+            machine_origin: origin.into(),
+            note: String::new(),
+        };
+        // The first programme (in turn) the enterprise is eligible for;
+        // ineligible enterprises are simply not enrolled, as in real life.
+        let mut enrolled = None;
+        for k in 0..ids.len() {
+            if let Ok(id) = svc.enrol(&officer, ids[(i + k) % ids.len()], &f).await {
+                enrolled = Some(id);
+                break;
+            }
+        }
+        let Some(id) = enrolled else { continue };
+        made += 1;
+        match made % 5 {
+            0 => {}
+            1 => svc.verify_enrolment(&officer, id).await?,
+            2 => {
+                svc.verify_enrolment(&officer, id).await?;
+                svc.reject_enrolment(&ministry, id, "Dokumen pembelian mesin tidak lengkap").await?;
+            }
+            stage => {
+                svc.verify_enrolment(&officer, id).await?;
+                let approved = svc.approve_enrolment(&ministry, id, &MoneyForm::default()).await;
+                let view = svc.enrolment_view(&ministry, id).await?;
+                if approved.is_ok() {
+                    let share = if stage == 3 { view.record.requested.get() } else { view.record.requested.get() / 2 };
+                    let pay = MoneyForm { amount: share.to_string(), note: format!("SP2D {:04}/2025", id) };
+                    svc.disburse(&ministry, id, &pay).await?;
+                }
+            }
+        }
+    }
+    Ok(made)
+}
+
 /// FNV-1a: a stable hash of the NIB, independent of platform and seed order.
 fn stable_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
