@@ -10,6 +10,7 @@ mod openapi;
 mod programs;
 mod readiness;
 mod scope;
+mod security;
 mod support;
 mod ui;
 
@@ -83,4 +84,12 @@ on_both_backends! {
     programs::a_certification_subsidy_is_linked_to_its_application,
     programs::the_whole_flow_works_with_forms_only,
     openapi::the_docs_page_uses_vendored_assets_only,
+    security::unknown_users_take_as_long_as_wrong_passwords,
+    security::injection_strings_are_plain_data,
+    security::every_response_carries_the_security_headers,
+    security::cookies_are_secure_when_served_over_https,
+    security::logout_ends_the_session_on_the_server,
+    security::api_tokens_are_checked,
+    security::anonymous_pages_show_no_personal_data,
+    security::the_log_holds_no_personal_data_or_passwords,
 }
