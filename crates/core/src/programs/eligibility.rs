@@ -137,7 +137,7 @@ impl Eligibility {
         }
         if let Some(r) = &self.readiness {
             let score = f.readiness.iter().find(|(s, _)| *s == r.standard).and_then(|(_, s)| *s);
-            if !score.is_some_and(|s| s >= r.min_permille) {
+            if score.is_none_or(|s| s < r.min_permille) {
                 out.push(
                     unmet("eligibility.readiness")
                         .with("standard", &r.standard)
@@ -152,7 +152,7 @@ impl Eligibility {
             _ => {}
         }
         if let Some(max) = self.max_investment {
-            if !f.investment.is_some_and(|i| i <= max) {
+            if f.investment.is_none_or(|i| i > max) {
                 out.push(
                     unmet("eligibility.investment")
                         .with("max", max)
