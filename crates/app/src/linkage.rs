@@ -278,7 +278,7 @@ impl Service {
     }
 
     fn candidate_query(&self, r: &SourcingRequest, scope: Scope) -> CandidateQuery {
-        CandidateQuery { standards: r.standards.clone(), kbli: Some(r.kbli.clone()), today: self.now().date(), scope }
+        CandidateQuery { standards: r.standards.clone(), kbli: Some(r.kbli), today: self.now().date(), scope }
     }
 
     /// Ranked, explained candidates for a request as `scope` sees them.

@@ -580,7 +580,7 @@ impl LinkageStore for PgStore {
             qb.push(format!(" AND {column} = ")).push_bind(r.as_str().to_string());
         }
         if let Some(words) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-            let pattern = format!("%{}%", words.to_lowercase().replace('%', "").replace('_', ""));
+            let pattern = format!("%{}%", words.to_lowercase().replace(['%', '_'], ""));
             qb.push(" AND (lower(array_to_string(e.products, ' ')) LIKE ").push_bind(pattern.clone());
             qb.push(" OR lower(e.name) LIKE ").push_bind(pattern).push(")");
         }

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod certification;
 pub mod dto;
 pub mod enterprises;
+pub mod linkage;
 pub mod insight;
 pub mod programs;
 pub mod readiness;
@@ -28,7 +29,7 @@ anything outside the caller's region answers 404.",
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "analysis", description = "Leading sectors (LQ, DLQ, shift-share, Klassen), naik-kelas transitions and programme impact"), (name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "insight", description = "Dashboards from the rollups, the province map, regency rankings and public open data"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
+    tags((name = "analysis", description = "Leading sectors (LQ, DLQ, shift-share, Klassen), naik-kelas transitions and programme impact"), (name = "registry", description = "Enterprises and their yearly figures"), (name = "reference", description = "Regions and KBLI"), (name = "certification", description = "Certification lifecycle and the public certificate check"), (name = "readiness", description = "Standards catalogue, readiness self-assessments, gap reports and action plans"), (name = "linkage", description = "Sourcing requests by large industry, ranked certified suppliers, contacts and supply; the public directory of certified IKM"), (name = "insight", description = "Dashboards from the rollups, the province map, regency rankings and public open data"), (name = "programs", description = "Facilitation programmes, budgets, enrolments and the disbursement ledger"))
 )]
 struct ApiDoc;
 
@@ -56,6 +57,16 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(certification::verify))
         .routes(routes!(certification::verify_qr))
         .routes(routes!(certification::public_key))
+        .routes(routes!(linkage::profile, linkage::save_profile))
+        .routes(routes!(linkage::list, linkage::create))
+        .routes(routes!(linkage::get, linkage::update))
+        .routes(routes!(linkage::matches))
+        .routes(routes!(linkage::express_interest))
+        .routes(routes!(linkage::interests))
+        .routes(routes!(linkage::interest))
+        .routes(routes!(linkage::answer))
+        .routes(routes!(linkage::supply))
+        .routes(routes!(linkage::directory))
         .routes(routes!(reference::regions))
         .routes(routes!(insight::dashboard))
         .routes(routes!(insight::map))

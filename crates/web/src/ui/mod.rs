@@ -8,6 +8,7 @@ pub mod enterprises;
 pub mod figures;
 pub mod home;
 pub mod imports;
+pub mod linkage;
 pub mod insight;
 pub mod login;
 pub mod programs;

@@ -5,6 +5,7 @@
 
 mod api;
 mod certification;
+mod linkage;
 mod insight;
 mod openapi;
 mod programs;
@@ -79,6 +80,10 @@ on_both_backends! {
     certification::public_verify_is_cacheable_clean_and_shows_suspension_at_once,
     certification::tampered_qr_payload_is_rejected,
     certification::ladder_follows_active_certificates_and_the_sweep_expires,
+    linkage::buyer_gets_explained_verified_matches_and_suspension_drops_at_once,
+    linkage::contact_details_only_after_acceptance_and_supply_makes_l5,
+    linkage::the_journey_works_in_the_browser_with_forms_only,
+    linkage::the_directory_is_public_and_holds_no_personal_data,
     openapi::openapi_document_matches_its_snapshot,
     programs::programme_from_set_up_to_disbursement_through_the_api,
     programs::a_certification_subsidy_is_linked_to_its_application,
