@@ -461,7 +461,8 @@ pub fn leading_summary(lang: Lang, r: &LeadingReport) -> String {
     let first = match r.headline() {
         None => fill(t(lang, "analysis.summary.no_basis"), &params),
         Some(h) => {
-            params.push(("sector".into(), lower_first(h.name(lang))));
+            // KBLI division names are in title case; running text wants them lower.
+            params.push(("sector".into(), h.name(lang).to_lowercase()));
             params.push(("lq".into(), ratio(lang, h.analysis.lq_end, 2)));
             let key = match h.analysis.grows_faster() {
                 Some(true) => "analysis.summary.basis_faster",
@@ -475,14 +476,6 @@ pub fn leading_summary(lang: Lang, r: &LeadingReport) -> String {
     params.push(("n".into(), basis.to_string()));
     params.push(("total".into(), r.rows.len().to_string()));
     format!("{first} {}", fill(t(lang, "analysis.summary.count"), &params))
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 enum Cell<'a> {

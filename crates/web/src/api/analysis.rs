@@ -31,7 +31,7 @@ fn round6(v: f64) -> f64 {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RatioOut {
+pub struct AnalysisRatio {
     /// `null` when not defined.
     pub value: Option<f64>,
     /// As shown, in the request language.
@@ -41,13 +41,13 @@ pub struct RatioOut {
     pub not_defined: Option<String>,
 }
 
-impl RatioOut {
+impl AnalysisRatio {
     fn of(lang: Lang, r: Ratio, digits: usize) -> Self {
         match r {
             Ratio::Defined(v) => {
-                RatioOut { value: Some(round6(v)), text: an::decimal(lang, v, digits), not_defined: None }
+                AnalysisRatio { value: Some(round6(v)), text: an::decimal(lang, v, digits), not_defined: None }
             }
-            Ratio::NotDefined(why) => RatioOut {
+            Ratio::NotDefined(why) => AnalysisRatio {
                 value: None,
                 text: t(lang, "analysis.not_defined").to_string(),
                 not_defined: Some(why.key().to_string()),
@@ -57,7 +57,7 @@ impl RatioOut {
 
     /// A growth rate shown as a percentage.
     fn growth(lang: Lang, r: Ratio) -> Self {
-        let mut out = RatioOut::of(lang, r, 4);
+        let mut out = AnalysisRatio::of(lang, r, 4);
         if let Ratio::Defined(v) = r {
             out.text = an::percent(lang, v);
         }
@@ -66,21 +66,21 @@ impl RatioOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RegionOut {
+pub struct AnalysisRegion {
     #[schema(example = "64.72")]
     pub code: String,
     #[schema(example = "Kota Samarinda")]
     pub name: String,
 }
 
-impl From<&an::RegionRef> for RegionOut {
+impl From<&an::RegionRef> for AnalysisRegion {
     fn from(r: &an::RegionRef) -> Self {
-        RegionOut { code: r.code.clone(), name: r.name.clone() }
+        AnalysisRegion { code: r.code.clone(), name: r.name.clone() }
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LabelOut {
+pub struct AnalysisLabel {
     /// Stable key, e.g. `unggulan` or `advanced_fast_growing`.
     pub key: String,
     pub label: String,
@@ -111,31 +111,31 @@ pub struct ShiftShareOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EstebanMarquillasOut {
     /// E' = E_j · E_in / E_n.
-    pub homothetic: RatioOut,
+    pub homothetic: AnalysisRatio,
     /// C' = E'(r_ij − r_in).
-    pub competitive: RatioOut,
+    pub competitive: AnalysisRatio,
     /// A = (E_ij − E')(r_ij − r_in).
-    pub allocation: RatioOut,
+    pub allocation: AnalysisRatio,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SectorOut {
+pub struct LeadingSectorOut {
     #[schema(example = "10")]
     pub division: String,
     #[schema(example = "Industri Makanan")]
     pub name: String,
     pub value_base: i64,
     pub value_end: i64,
-    pub lq_base: RatioOut,
+    pub lq_base: AnalysisRatio,
     /// The static LQ (SLQ) of the end year.
-    pub lq_end: RatioOut,
+    pub lq_end: AnalysisRatio,
     /// Compound average yearly growth of the division in the region.
-    pub growth_region: RatioOut,
+    pub growth_region: AnalysisRatio,
     /// The same in the reference area.
-    pub growth_reference: RatioOut,
-    pub dlq: RatioOut,
+    pub growth_reference: AnalysisRatio,
+    pub dlq: AnalysisRatio,
     /// SLQ/DLQ matrix; `null` when a quotient is not defined.
-    pub position: Option<LabelOut>,
+    pub position: Option<AnalysisLabel>,
     pub klassen: Option<KlassenOut>,
     pub shift_share: Option<ShiftShareOut>,
     pub esteban_marquillas: Option<EstebanMarquillasOut>,
@@ -145,10 +145,10 @@ pub struct SectorOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LeadingOut {
-    pub region: RegionOut,
+pub struct LeadingSectorsOut {
+    pub region: AnalysisRegion,
     /// `null`: the nation.
-    pub reference: Option<RegionOut>,
+    pub reference: Option<AnalysisRegion>,
     /// `workers`, `production` or `units`.
     pub metric: String,
     pub base_year: i32,
@@ -159,10 +159,10 @@ pub struct LeadingOut {
     pub reference_total: [i64; 2],
     /// One plain-language paragraph in the request language.
     pub summary: String,
-    pub sectors: Vec<SectorOut>,
+    pub sectors: Vec<LeadingSectorOut>,
 }
 
-impl LeadingOut {
+impl LeadingSectorsOut {
     pub fn of(lang: Lang, r: &LeadingReport) -> Self {
         let sectors = r
             .rows
@@ -170,17 +170,17 @@ impl LeadingOut {
             .map(|row| {
                 let a = &row.analysis;
                 let num = |v: f64| an::decimal(lang, v, 2);
-                SectorOut {
+                LeadingSectorOut {
                     division: row.division.clone(),
                     name: row.name(lang).to_string(),
                     value_base: a.base.region,
                     value_end: a.end.region,
-                    lq_base: RatioOut::of(lang, a.lq_base, 2),
-                    lq_end: RatioOut::of(lang, a.lq_end, 2),
-                    growth_region: RatioOut::growth(lang, a.growth.sector_region),
-                    growth_reference: RatioOut::growth(lang, a.growth.sector_reference),
-                    dlq: RatioOut::of(lang, a.dlq, 2),
-                    position: a.position.map(|p| LabelOut {
+                    lq_base: AnalysisRatio::of(lang, a.lq_base, 2),
+                    lq_end: AnalysisRatio::of(lang, a.lq_end, 2),
+                    growth_region: AnalysisRatio::growth(lang, a.growth.sector_region),
+                    growth_reference: AnalysisRatio::growth(lang, a.growth.sector_reference),
+                    dlq: AnalysisRatio::of(lang, a.dlq, 2),
+                    position: a.position.map(|p| AnalysisLabel {
                         key: p.key().to_string(),
                         label: an::position_label(lang, Some(p)).to_string(),
                     }),
@@ -197,16 +197,16 @@ impl LeadingOut {
                         text: [num(s.reference_share), num(s.industry_mix), num(s.competitive), num(s.change as f64)],
                     }),
                     esteban_marquillas: a.esteban_marquillas.ok().map(|e| EstebanMarquillasOut {
-                        homothetic: RatioOut::of(lang, Ratio::Defined(e.homothetic), 2),
-                        competitive: RatioOut::of(lang, e.competitive, 2),
-                        allocation: RatioOut::of(lang, e.allocation, 2),
+                        homothetic: AnalysisRatio::of(lang, Ratio::Defined(e.homothetic), 2),
+                        competitive: AnalysisRatio::of(lang, e.competitive, 2),
+                        allocation: AnalysisRatio::of(lang, e.allocation, 2),
                     }),
                     shift_share_not_defined: a.shift_share.err().map(|w| w.key().to_string()),
                     basis: a.is_basis(),
                 }
             })
             .collect();
-        LeadingOut {
+        LeadingSectorsOut {
             region: (&r.region).into(),
             reference: r.reference.as_ref().map(Into::into),
             metric: r.metric.key().to_string(),
@@ -258,16 +258,16 @@ impl LeadingParams {
 
 /// Leading sectors of a region against its reference area (regency vs its province, province vs the nation), per KBLI division.
 #[utoipa::path(get, path = "/api/v1/analysis/leading-sectors", tag = "analysis", params(LeadingParams),
-    responses((status = 200, body = LeadingOut), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = LeadingSectorsOut), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn leading_sectors(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
     ApiActor(actor): ApiActor,
     Query(p): Query<LeadingParams>,
-) -> Result<Json<LeadingOut>, ApiError> {
+) -> Result<Json<LeadingSectorsOut>, ApiError> {
     let req = p.request().api(lang)?;
     let r = st.svc.leading_sectors(&actor, &req).await.api(lang)?;
-    Ok(Json(LeadingOut::of(lang, &r)))
+    Ok(Json(LeadingSectorsOut::of(lang, &r)))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -307,8 +307,8 @@ impl TransitionParams {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TransitionOut {
-    pub region: Option<RegionOut>,
+pub struct TransitionMatrixOut {
+    pub region: Option<AnalysisRegion>,
     /// `size_class` or `quality_level`.
     pub ladder: String,
     pub year: i32,
@@ -325,9 +325,9 @@ pub struct TransitionOut {
     pub total: u64,
 }
 
-impl TransitionOut {
+impl TransitionMatrixOut {
     pub fn of(v: &TransitionView) -> Self {
-        TransitionOut {
+        TransitionMatrixOut {
             region: v.region.as_ref().map(Into::into),
             ladder: v.matrix.ladder.key().to_string(),
             year: v.matrix.year,
@@ -345,16 +345,16 @@ impl TransitionOut {
 
 /// The transition matrix (size class or quality level, year t → t + 1) in a region.
 #[utoipa::path(get, path = "/api/v1/analysis/transitions", tag = "analysis", params(TransitionParams),
-    responses((status = 200, body = TransitionOut), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = TransitionMatrixOut), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn transitions(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
     ApiActor(actor): ApiActor,
     Query(p): Query<TransitionParams>,
-) -> Result<Json<TransitionOut>, ApiError> {
+) -> Result<Json<TransitionMatrixOut>, ApiError> {
     let req = p.request().api(lang)?;
     let v = st.svc.transitions(&actor, &req).await.api(lang)?;
-    Ok(Json(TransitionOut::of(&v)))
+    Ok(Json(TransitionMatrixOut::of(&v)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -398,7 +398,7 @@ impl MoversOut {
 
 /// Enterprises that moved up (or down) between year t and t + 1, in NIB order (officials of the region only).
 #[utoipa::path(get, path = "/api/v1/analysis/movers", tag = "analysis", params(TransitionParams),
-    responses((status = 200, body = MoversOut), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = MoversOut), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn movers(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
@@ -411,7 +411,7 @@ pub async fn movers(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EstimateOut {
+pub struct ImpactEstimateOut {
     pub participant_share: f64,
     /// Comparison share reweighted to the participants' strata.
     pub comparison_share: f64,
@@ -424,7 +424,7 @@ pub struct EstimateOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HorizonOut {
+pub struct ImpactHorizonOut {
     /// Moved up within this many years of the start year.
     pub years: u8,
     pub participants: u64,
@@ -433,19 +433,19 @@ pub struct HorizonOut {
     pub strata_used: u64,
     pub strata_dropped: u64,
     /// `null` when no participant had a comparison.
-    pub estimate: Option<EstimateOut>,
+    pub estimate: Option<ImpactEstimateOut>,
 }
 
-impl HorizonOut {
+impl ImpactHorizonOut {
     fn of(lang: Lang, years: u8, i: &Impact) -> Self {
-        HorizonOut {
+        ImpactHorizonOut {
             years,
             participants: i.sample.participants,
             participants_matched: i.sample.participants_matched,
             comparison_matched: i.sample.comparison_matched,
             strata_used: i.sample.strata_used,
             strata_dropped: i.sample.strata_dropped,
-            estimate: i.estimate.map(|e| EstimateOut {
+            estimate: i.estimate.map(|e| ImpactEstimateOut {
                 participant_share: round6(e.participant_share),
                 comparison_share: round6(e.comparison_share),
                 difference: round6(e.difference),
@@ -464,22 +464,22 @@ impl HorizonOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ImpactOut {
+pub struct ProgramImpactOut {
     pub program_id: i64,
     pub program_name: String,
     pub program_year: i32,
-    pub region: Option<RegionOut>,
+    pub region: Option<AnalysisRegion>,
     /// Always `observational`: participants were not assigned at random.
     pub design: String,
     /// The label and caveat to show with the numbers.
     pub label: String,
     pub caveat: String,
-    pub horizons: Vec<HorizonOut>,
+    pub horizons: Vec<ImpactHorizonOut>,
 }
 
-impl ImpactOut {
+impl ProgramImpactOut {
     pub fn of(lang: Lang, v: &ImpactView) -> Self {
-        ImpactOut {
+        ProgramImpactOut {
             program_id: v.program_id,
             program_name: v.program_name.clone(),
             program_year: v.program_year,
@@ -487,7 +487,7 @@ impl ImpactOut {
             design: "observational".into(),
             label: t(lang, "analysis.impact.observational").to_string(),
             caveat: t(lang, "analysis.impact.caveat").to_string(),
-            horizons: v.horizons.iter().map(|h| HorizonOut::of(lang, h.years, &h.impact)).collect(),
+            horizons: v.horizons.iter().map(|h| ImpactHorizonOut::of(lang, h.years, &h.impact)).collect(),
         }
     }
 }
@@ -502,14 +502,14 @@ pub struct ImpactParams {
 /// Programme impact: share of participants that moved up a class within one and two years vs matched non-participants (observational estimate).
 #[utoipa::path(get, path = "/api/v1/analysis/programs/{id}/impact", tag = "analysis",
     params(("id" = i64, Path, description = "Programme id"), ImpactParams),
-    responses((status = 200, body = ImpactOut), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ProgramImpactOut), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn impact(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
     Query(p): Query<ImpactParams>,
-) -> Result<Json<ImpactOut>, ApiError> {
+) -> Result<Json<ProgramImpactOut>, ApiError> {
     let v = st.svc.program_impact(&actor, id, p.region.as_deref()).await.api(lang)?;
-    Ok(Json(ImpactOut::of(lang, &v)))
+    Ok(Json(ProgramImpactOut::of(lang, &v)))
 }

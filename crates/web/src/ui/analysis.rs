@@ -9,7 +9,7 @@
 
 use super::{base, field_errors, render};
 use crate::api::analysis::{
-    ImpactOut, ImpactParams, LeadingOut, LeadingParams, MoversOut, TransitionOut, TransitionParams,
+    ImpactParams, LeadingParams, LeadingSectorsOut, MoversOut, ProgramImpactOut, TransitionMatrixOut, TransitionParams,
 };
 use crate::error::{url_escape, PageError, WithLang};
 use crate::lang::UserLang;
@@ -117,7 +117,7 @@ pub async fn leading(
     let ctx = match &result {
         Ok(r) => minijinja::context! {
             form => form, metrics => metrics,
-            report => Value::from_serialize(LeadingOut::of(lang, r)),
+            report => Value::from_serialize(LeadingSectorsOut::of(lang, r)),
             points => klassen_points(lang, r),
             quadrants => quadrant_table(lang, r),
             chart => minijinja::context! { w => W, h => H, cx => W / 2.0, cy => H / 2.0 },
@@ -172,7 +172,7 @@ pub async fn transitions(
     };
     let ctx = match result {
         Ok(v) => {
-            let out = TransitionOut::of(&v);
+            let out = TransitionMatrixOut::of(&v);
             let movers = match or_form(p.movers(), lang)? {
                 Ok(mut req) => {
                     // The movers of the matrix shown (its year and ladder).
@@ -230,7 +230,7 @@ pub async fn impact(
     Query(p): Query<ImpactParams>,
 ) -> Result<Response, PageError> {
     let v = st.svc.program_impact(&s.actor, id, p.region.as_deref()).await.page(lang)?;
-    let ctx = minijinja::context! { impact => Value::from_serialize(ImpactOut::of(lang, &v)) };
+    let ctx = minijinja::context! { impact => Value::from_serialize(ProgramImpactOut::of(lang, &v)) };
     let path = format!("/analysis/programs/{id}/impact");
     Ok(render(&st, "analysis/impact.html", lang, base(Some(&s), &path), ctx).into_response())
 }

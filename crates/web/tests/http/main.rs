@@ -3,6 +3,7 @@
 //! PostgreSQL (each on its own fresh database); the PostgreSQL run announces
 //! itself as skipped when no server is reachable, and fails under CI=true.
 
+mod analysis;
 mod api;
 mod certification;
 mod linkage;
@@ -39,6 +40,10 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends! {
+    analysis::leading_sectors_match_the_hand_computed_example,
+    analysis::bad_analysis_input_is_a_clear_problem,
+    analysis::transitions_and_movers_stay_in_the_region,
+    analysis::programme_impact_is_labelled_observational,
     api::list_and_get_have_the_contract_shapes,
     api::filters_search_and_counts,
     api::create_validates_every_field_and_writes_nothing_on_error,
