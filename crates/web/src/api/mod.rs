@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod certification;
+mod conventions;
 pub mod dto;
 pub mod enterprises;
 pub mod linkage;
@@ -104,7 +105,9 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 pub fn openapi_json() -> serde_json::Value {
-    serde_json::to_value(routes().1).expect("the OpenAPI document serialises")
+    let mut doc = serde_json::to_value(routes().1).expect("the OpenAPI document serialises");
+    conventions::apply(&mut doc);
+    doc
 }
 
 pub async fn openapi_handler() -> Json<serde_json::Value> {
