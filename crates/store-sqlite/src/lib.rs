@@ -16,6 +16,7 @@ mod connect;
 mod figures;
 mod import;
 mod linkage;
+mod insight;
 mod list;
 mod migrate;
 mod programs;
@@ -137,6 +138,7 @@ impl Store for SqliteStore {
             self.with_bulk(|conn, _| bulk::finish(conn))?;
         }
         migrate::migrate(&self.pool).await?;
+        insight::rebuild_if_stale(self).await?;
         readiness::load_catalogue(&self.pool).await
     }
 
@@ -166,6 +168,10 @@ impl Store for SqliteStore {
     }
 
     fn linkage(&self) -> &dyn naikkelas_store::LinkageStore {
+        self
+    }
+
+    fn insight(&self) -> &dyn naikkelas_store::InsightStore {
         self
     }
 

@@ -14,8 +14,9 @@
 pub mod analysis;
 pub mod certification;
 pub mod error;
-pub mod programs;
 pub mod linkage;
+pub mod insight;
+pub mod programs;
 pub mod readiness;
 pub mod records;
 pub mod reference_data;
@@ -30,16 +31,19 @@ pub mod conformance_analysis;
 #[cfg(feature = "conformance")]
 pub mod conformance_certification;
 #[cfg(feature = "conformance")]
+pub mod conformance_linkage;
+#[cfg(feature = "conformance")]
 pub mod conformance_programs;
 #[cfg(feature = "conformance")]
-pub mod conformance_linkage;
+pub mod conformance_insight;
 #[cfg(feature = "conformance")]
 pub mod conformance_readiness;
 
 pub use certification::CertificationStore;
 pub use error::StoreError;
-pub use programs::ProgramStore;
 pub use linkage::LinkageStore;
+pub use insight::InsightStore;
+pub use programs::ProgramStore;
 pub use records::*;
 
 use async_trait::async_trait;
@@ -75,14 +79,17 @@ pub trait Store: Send + Sync + 'static {
     /// Certification bodies, applications, certificates and the signing key.
     fn certification(&self) -> &dyn CertificationStore;
 
-    /// Facilitation programmes, enrolments and the money ledger (`programs.rs`).
-    fn programs(&self) -> &dyn ProgramStore;
+    /// Buyers, sourcing requests, candidates, interests, supplies and the directory (`linkage.rs`).
+    fn linkage(&self) -> &dyn LinkageStore;
 
     /// Naik-kelas transitions, movers and programme-impact cohorts (`analysis.rs`).
     fn analysis(&self) -> &dyn analysis::AnalysisStore;
 
-    /// Buyers, sourcing requests, candidates, interests, supplies and the directory (`linkage.rs`).
-    fn linkage(&self) -> &dyn LinkageStore;
+    /// Rollups of the yearly figures for dashboards (`insight.rs`).
+    fn insight(&self) -> &dyn InsightStore;
+
+    /// Facilitation programmes, enrolments and the money ledger (`programs.rs`).
+    fn programs(&self) -> &dyn ProgramStore;
 
     // ----- registry -----
 
