@@ -217,7 +217,7 @@ fn produce(
     loop {
         let next = rows.next();
         let Some(item) = next else { break };
-        let (raw, issue) = match item {
+        let (mut raw, issue) = match item {
             Ok(x) => x,
             Err(e) => {
                 let _ = tx.blocking_send(Msg::Failed(e));
@@ -229,7 +229,7 @@ fn produce(
         if issue == Some(RowIssue::Encoding) {
             batch.rejections.push(reject(vec![FieldError::new("", "row.encoding")], raw));
         } else {
-            match naikkelas_ingest::validate_row(&cfg.map, &raw, reference, cfg.this_year) {
+            match naikkelas_ingest::validate_row_in_place(&cfg.map, &mut raw, reference, cfg.this_year) {
                 Err(errors) => batch.rejections.push(reject(errors, raw)),
                 Ok(v) => {
                     let verdict = if cfg.track_duplicates {

@@ -21,5 +21,5 @@ pub mod writer;
 pub use columns::{HeaderMap, CANONICAL, GENERATED_COLUMNS};
 pub use generator::{generate_to_file, GenRow, Generator, GeneratorConfig};
 pub use reader::{Format, RawRow, ReadError, SheetReader};
-pub use rows::{validate_row, ValidRow};
+pub use rows::{validate_row, validate_row_in_place, ValidRow};
 pub use writer::{Cell, CsvWriter, SheetWriter, XlsxWriter};

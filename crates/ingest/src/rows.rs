@@ -48,6 +48,66 @@ pub fn drafts(map: &HeaderMap, raw: &RawRow) -> (EnterpriseDraft, FiguresDraft) 
     (e, f)
 }
 
+/// [`drafts`] without copying: the cells move into the drafts, and
+/// [`give_back`] moves them back. Each canonical column has its own
+/// position, so no cell is taken twice.
+fn take_drafts(map: &HeaderMap, cells: &mut [String]) -> (EnterpriseDraft, FiguresDraft) {
+    let mut t =
+        |c: Col| map.positions[c as usize].and_then(|p| cells.get_mut(p)).map(std::mem::take).unwrap_or_default();
+    let e = EnterpriseDraft {
+        nib: t(Col::Nib),
+        name: t(Col::NamaUsaha),
+        owner_name: t(Col::NamaPemilik),
+        address: t(Col::Alamat),
+        regency_code: t(Col::KodeWilayah),
+        district_code: t(Col::KodeKecamatan),
+        kbli: t(Col::Kbli),
+        products: t(Col::Produk),
+        commodities: t(Col::Komoditas),
+        founded_year: t(Col::TahunBerdiri),
+        phone: t(Col::Telepon),
+        email: t(Col::Email),
+    };
+    let f = FiguresDraft {
+        year: t(Col::TahunData),
+        workers: t(Col::TenagaKerja),
+        investment: t(Col::NilaiInvestasi),
+        production: t(Col::NilaiProduksi),
+        export: t(Col::NilaiEkspor),
+        capacity: t(Col::Kapasitas),
+        capacity_unit: t(Col::SatuanKapasitas),
+    };
+    (e, f)
+}
+
+/// Puts the cells [`take_drafts`] took back where they were.
+fn give_back(map: &HeaderMap, cells: &mut [String], e: EnterpriseDraft, f: FiguresDraft) {
+    let mut put = |c: Col, v: String| {
+        if let Some(cell) = map.positions[c as usize].and_then(|p| cells.get_mut(p)) {
+            *cell = v;
+        }
+    };
+    put(Col::Nib, e.nib);
+    put(Col::NamaUsaha, e.name);
+    put(Col::NamaPemilik, e.owner_name);
+    put(Col::Alamat, e.address);
+    put(Col::KodeWilayah, e.regency_code);
+    put(Col::KodeKecamatan, e.district_code);
+    put(Col::Kbli, e.kbli);
+    put(Col::Produk, e.products);
+    put(Col::Komoditas, e.commodities);
+    put(Col::TahunBerdiri, e.founded_year);
+    put(Col::Telepon, e.phone);
+    put(Col::Email, e.email);
+    put(Col::TahunData, f.year);
+    put(Col::TenagaKerja, f.workers);
+    put(Col::NilaiInvestasi, f.investment);
+    put(Col::NilaiProduksi, f.production);
+    put(Col::NilaiEkspor, f.export);
+    put(Col::Kapasitas, f.capacity);
+    put(Col::SatuanKapasitas, f.capacity_unit);
+}
+
 fn column_rank(field: &str) -> usize {
     CANONICAL.iter().position(|c| *c == field).unwrap_or(usize::MAX)
 }
@@ -60,10 +120,30 @@ pub fn validate_row(
     this_year: i32,
 ) -> Result<ValidRow, Vec<FieldError>> {
     let (e, f) = drafts(map, raw);
-    let profile = e.validate(reference, this_year);
-    let figures = f.validate(this_year);
+    judge(raw.row, e.validate(reference, this_year), f.validate(this_year))
+}
+
+/// [`validate_row`] without copying the cells (the import's hot path): they
+/// are lent to the drafts and are back in `raw`, unchanged, on return.
+pub fn validate_row_in_place(
+    map: &HeaderMap,
+    raw: &mut RawRow,
+    reference: &Reference,
+    this_year: i32,
+) -> Result<ValidRow, Vec<FieldError>> {
+    let (e, f) = take_drafts(map, &mut raw.cells);
+    let (profile, figures) = (e.validate(reference, this_year), f.validate(this_year));
+    give_back(map, &mut raw.cells, e, f);
+    judge(raw.row, profile, figures)
+}
+
+fn judge(
+    row: u64,
+    profile: Result<EnterpriseProfile, naikkelas_core::ValidationErrors>,
+    figures: Result<YearlyFigures, naikkelas_core::ValidationErrors>,
+) -> Result<ValidRow, Vec<FieldError>> {
     match (profile, figures) {
-        (Ok(profile), Ok(figures)) => Ok(ValidRow { row: raw.row, profile, figures }),
+        (Ok(profile), Ok(figures)) => Ok(ValidRow { row, profile, figures }),
         (p, f) => {
             let mut errs: Vec<FieldError> = Vec::new();
             if let Err(e) = p {
@@ -109,6 +189,21 @@ mod tests {
         let e = validate_row(&map(), &r, shipped_reference(), 2026).unwrap_err();
         let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["nib", "nama_usaha", "kode_wilayah", "tahun_data", "tenaga_kerja", "email"]);
+    }
+
+    #[test]
+    fn in_place_validation_agrees_and_leaves_the_cells_as_they_were() {
+        for cells in [
+            "1234567890123;Tempe Bu Sri;Sri Wahyuni;Jl. Pahlawan 3;64.72;10391, 10794;tempe;2015;2024;3;Rp 750.000.000;Rp2.100.000.000;12500,50;0812-5555-1234;",
+            "123;;Sri;;64.99;10391;;2015;2031;-1;1.250.000;;;;bad@",
+            "1234567890123;Tempe",
+        ] {
+            let r = row(cells);
+            let mut moved = r.clone();
+            let got = validate_row_in_place(&map(), &mut moved, shipped_reference(), 2026);
+            assert_eq!(got, validate_row(&map(), &r, shipped_reference(), 2026));
+            assert_eq!(moved, r);
+        }
     }
 
     #[test]

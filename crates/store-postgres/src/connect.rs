@@ -45,13 +45,13 @@ impl PgStore {
             Some(r) if r != url => (pool(r, opts.read_max_connections, opts.acquire_timeout).await?, true),
             _ => (primary.clone(), false),
         };
-        Ok(PgStore { primary, read, replica })
+        Ok(PgStore { primary, read, replica, bulk: Default::default() })
     }
 
     /// Wraps pools opened elsewhere (tests, embedding applications).
     pub fn from_pools(primary: PgPool, read: Option<PgPool>) -> PgStore {
         let replica = read.is_some();
-        PgStore { read: read.unwrap_or_else(|| primary.clone()), primary, replica }
+        PgStore { read: read.unwrap_or_else(|| primary.clone()), primary, replica, bulk: Default::default() }
     }
 
     /// The primary pool, for tooling that needs raw access (e.g. tests).

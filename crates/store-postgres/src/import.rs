@@ -4,16 +4,18 @@
 //! every row's outcome in memory (in input order, so a later row sees an
 //! earlier one), then writes only what changed with one `UNNEST` statement
 //! per table. Rows that change nothing write nothing, which is what makes a
-//! re-run of the same file a no-op.
+//! re-run of the same file a no-op. A large load switches to the bulk-load
+//! mode ([`crate::bulk`]) in the transaction of its first batch that pays.
 
 use crate::registry::{figures_of, name_key, profile_of, search_text, PROFILE_COLUMNS};
-use crate::{audit, db};
+use crate::{audit, bulk, db};
 use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
 use naikkelas_core::FieldError;
 use naikkelas_store::{AuditContext, ImportRow, Result, RowOutcome};
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 struct Enterprise {
     id: Option<i64>,
@@ -27,12 +29,33 @@ struct Year {
     dirty: bool,
 }
 
-pub(crate) async fn import_batch(pool: &PgPool, rows: &[ImportRow], ctx: &AuditContext) -> Result<Vec<RowOutcome>> {
+pub(crate) async fn import_batch(
+    pool: &PgPool,
+    mode: &Mutex<bulk::Mode>,
+    rows: &[ImportRow],
+    ctx: &AuditContext,
+) -> Result<Vec<RowOutcome>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let (active, announced) = {
+        let m = mode.lock().unwrap_or_else(|p| p.into_inner());
+        (m.active, m.announced)
+    };
     let mut tx = pool.begin().await.map_err(db)?;
-    let (outcomes, changed_nibs) = merge(&mut tx, rows, ctx).await?;
+    let stored: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM enterprises").fetch_one(&mut *tx).await.map_err(db)?;
+    let (outcomes, changed_nibs, entered) = merge(&mut tx, rows, ctx, |new_enterprises, inserted| match announced {
+        Some((expected, seen)) if !active => {
+            let remaining = expected.saturating_sub(seen + rows.len() as u64);
+            bulk::pays(rows.len(), inserted, new_enterprises, stored, remaining)
+        }
+        _ => false,
+    })
+    .await?;
+    if active || entered {
+        bulk::relax_commit(&mut tx).await?;
+    }
     let count = |f: fn(&RowOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
     // One entry per batch, as the SQLite backend writes it: per-row entries
     // would make the serial chain the bottleneck of a national import.
@@ -46,16 +69,25 @@ pub(crate) async fn import_batch(pool: &PgPool, rows: &[ImportRow], ctx: &AuditC
     let entity_id = format!("rows {}-{}", rows[0].row, rows[rows.len() - 1].row);
     audit::record(&mut tx, ctx, "import", "enterprise_batch", &entity_id, None, Some(summary.to_string())).await?;
     tx.commit().await.map_err(db)?;
+    // Only once committed: a rolled-back batch changed no schema.
+    let mut m = mode.lock().unwrap_or_else(|p| p.into_inner());
+    m.active |= entered;
+    if let Some((_, seen)) = &mut m.announced {
+        *seen += rows.len() as u64;
+    }
     Ok(outcomes)
 }
 
-/// Applies the batch; returns each row's outcome and the NIBs that changed,
-/// in the order of their first change.
+/// Applies the batch; returns each row's outcome, the NIBs that changed (in
+/// the order of their first change) and whether it entered the bulk-load
+/// mode, which it does before writing when `enter(new enterprises, new
+/// years)` says so.
 async fn merge(
     conn: &mut PgConnection,
     rows: &[ImportRow],
     ctx: &AuditContext,
-) -> Result<(Vec<RowOutcome>, Vec<String>)> {
+    enter: impl FnOnce(usize, usize) -> bool,
+) -> Result<(Vec<RowOutcome>, Vec<String>, bool)> {
     let mut nibs: Vec<String> = rows.iter().map(|r| r.profile.nib.to_string()).collect();
     nibs.sort_unstable();
     nibs.dedup();
@@ -132,6 +164,12 @@ async fn merge(
             *slot = &y.figures;
         }
     }
+    let inserted = outcomes.iter().filter(|o| matches!(o, RowOutcome::Inserted)).count();
+    let new_enterprises = ents.values().filter(|e| e.id.is_none()).count();
+    let entered = enter(new_enterprises, inserted);
+    if entered {
+        bulk::enter(conn).await?;
+    }
     write_enterprises(conn, &mut ents, &latest, ctx).await?;
     let dirty_years: Vec<(i64, &YearlyFigures)> = years
         .iter()
@@ -149,7 +187,7 @@ async fn merge(
         }
     }
     write_latest(conn, &figure_only, ctx).await?;
-    Ok((outcomes, changed))
+    Ok((outcomes, changed, entered))
 }
 
 /// Upserts every changed profile and replaces its KBLI links; fills in the
@@ -168,16 +206,14 @@ async fn write_enterprises(
     let col = |f: &dyn Fn(&EnterpriseProfile) -> String| dirty.iter().map(|p| f(p)).collect::<Vec<String>>();
     let opt =
         |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>();
-    let json = |v: &Vec<String>| serde_json::to_string(v).expect("serialises");
-    // Products and commodities travel as JSON text: UNNEST cannot carry
-    // ragged arrays.
+    // Products and commodities travel as array literals: UNNEST cannot carry
+    // ragged arrays (and parsing JSON per row cost more).
     let written = sqlx::query(
         "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, district_code, \
          products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key, \
          latest_year, latest_workers, latest_size_class) \
          SELECT t.nib, t.name, t.owner_name, t.address, t.province_code, t.regency_code, t.district_code, \
-         ARRAY(SELECT jsonb_array_elements_text(t.products::jsonb)), \
-         ARRAY(SELECT jsonb_array_elements_text(t.commodities::jsonb)), \
+         t.products::text[], t.commodities::text[], \
          t.founded_year, t.phone, t.email, t.search_text, $14, $14, t.name_key, \
          t.latest_year, t.latest_workers, t.latest_size_class \
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
@@ -203,8 +239,8 @@ async fn write_enterprises(
     .bind(col(&|p| p.province_code().to_string()))
     .bind(col(&|p| p.regency.to_string()))
     .bind(opt(&|p| p.district.as_ref().map(|d| d.to_string())))
-    .bind(col(&|p| json(&p.products)))
-    .bind(col(&|p| json(&p.commodities)))
+    .bind(col(&|p| array_literal(&p.products)))
+    .bind(col(&|p| array_literal(&p.commodities)))
     .bind(dirty.iter().map(|p| p.founded_year).collect::<Vec<Option<i32>>>())
     .bind(opt(&|p| p.phone.clone()))
     .bind(opt(&|p| p.email.clone()))
@@ -277,15 +313,22 @@ async fn write_latest(conn: &mut PgConnection, rows: &[(i64, &YearlyFigures)], c
 
 /// Upserts changed figures; finalisation and correction counts stay as they
 /// are (a final year only reaches here with identical values rejected above).
+/// A new year takes the enterprise's quality level here, in one join, which
+/// the rollups' BEFORE trigger would otherwise look up row by row; a stored
+/// year keeps its level.
 async fn write_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures)]) -> Result<()> {
     if years.is_empty() {
         return Ok(());
     }
     sqlx::query(
         "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, \
-         capacity, capacity_unit, size_class) \
-         SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
-                              $7::bigint[], $8::text[], $9::text[]) \
+         capacity, capacity_unit, size_class, quality_level) \
+         SELECT t.*, e.quality_level \
+         FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
+                     $7::bigint[], $8::text[], $9::text[]) \
+              AS t(enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, capacity, \
+                   capacity_unit, size_class) \
+         JOIN enterprises e ON e.id = t.enterprise_id \
          ON CONFLICT (enterprise_id, year) DO UPDATE SET workers = EXCLUDED.workers, \
          investment_idr = EXCLUDED.investment_idr, production_idr = EXCLUDED.production_idr, \
          export_usd_cents = EXCLUDED.export_usd_cents, capacity = EXCLUDED.capacity, \
@@ -304,4 +347,38 @@ async fn write_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures)])
     .await
     .map_err(db)?;
     Ok(())
+}
+
+/// `v` as a PostgreSQL array literal (`{"a","b \"c\""}`), every element
+/// quoted so that none reads as NULL or splits on a comma.
+fn array_literal(v: &[String]) -> String {
+    let mut out = String::with_capacity(2 + v.iter().map(|s| s.len() + 3).sum::<usize>());
+    out.push('{');
+    for (i, s) in v.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in s.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::array_literal;
+
+    #[test]
+    fn array_literals_quote_every_element() {
+        assert_eq!(array_literal(&[]), "{}");
+        let v = ["tahu, tempe".to_string(), "NULL".into(), r#"kata "ini" \ itu"#.into()];
+        assert_eq!(array_literal(&v), r#"{"tahu, tempe","NULL","kata \"ini\" \\ itu"}"#);
+    }
 }

@@ -12,6 +12,7 @@
 mod access;
 mod analysis;
 mod audit;
+mod bulk;
 mod certification;
 mod connect;
 mod figures;
@@ -49,6 +50,8 @@ pub struct PgStore {
     primary: PgPool,
     read: PgPool,
     replica: bool,
+    /// The import's bulk-load state (shared by clones, like the pools).
+    bulk: std::sync::Arc<std::sync::Mutex<bulk::Mode>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -78,6 +81,11 @@ impl Store for PgStore {
     }
 
     async fn migrate(&self) -> Result<()> {
+        // A bulk load killed before its end: finish it before any migration
+        // can trip over a missing index.
+        if bulk::pending(&self.primary).await? {
+            bulk::finish(&self.primary).await?;
+        }
         migrate::migrate(&self.primary).await?;
         insight::rebuild_if_stale(&self.primary).await?;
         readiness::load_catalogue(&self.primary).await
@@ -170,7 +178,18 @@ impl Store for PgStore {
     }
 
     async fn import_batch(&self, rows: &[ImportRow], audit: &AuditContext) -> Result<Vec<RowOutcome>> {
-        import::import_batch(&self.primary, rows, audit).await
+        import::import_batch(&self.primary, &self.bulk, rows, audit).await
+    }
+
+    async fn begin_bulk_load(&self, expected_rows: u64) -> Result<()> {
+        *self.bulk.lock().unwrap_or_else(|p| p.into_inner()) =
+            bulk::Mode { announced: Some((expected_rows, 0)), active: false };
+        Ok(())
+    }
+
+    async fn end_bulk_load(&self) -> Result<()> {
+        *self.bulk.lock().unwrap_or_else(|p| p.into_inner()) = bulk::Mode::default();
+        bulk::finish(&self.primary).await
     }
 
     async fn export_page(

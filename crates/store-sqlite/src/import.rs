@@ -101,6 +101,7 @@ pub(crate) fn import(
     // Only once committed: a rolled-back batch dropped nothing.
     if entered.is_some() {
         mode.active = entered;
+        conn.pragma_update(None, "wal_autocheckpoint", bulk::BULK_AUTOCHECKPOINT).bulk()?;
     }
     if let Some((_, seen)) = &mut mode.announced {
         *seen += rows.len() as u64;
