@@ -205,7 +205,8 @@ pub struct ClaimsOut {
 
 /// Checks a signed QR payload (signature and key); a tampered payload answers 422.
 #[utoipa::path(post, path = "/api/v1/verify-qr", tag = "certification", security(()), request_body = PayloadIn,
-    responses((status = 200, body = ClaimsOut), (status = 422, body = Problem)))]
+    responses((status = 200, body = ClaimsOut), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many checks from this client in a minute")))]
 pub async fn verify_qr(
     State(st): State<AppState>,
     UserLang(lang): UserLang,

@@ -36,14 +36,19 @@ fn apply_to_operation(op: &mut Value) {
     let typed_params = op.get("parameters").and_then(Value::as_array).is_some_and(|ps| {
         ps.iter().any(|p| {
             matches!(p.get("in").and_then(Value::as_str), Some("path" | "query"))
-                && p.pointer("/schema/type").and_then(Value::as_str).is_some_and(|t| t != "string")
+                && p.pointer("/schema/type").is_some_and(|t| match t {
+                    // OpenAPI 3.1 writes an optional parameter as `["integer", "null"]`.
+                    Value::Array(ts) => ts.iter().any(|t| !matches!(t.as_str(), Some("string" | "null"))),
+                    t => t.as_str().is_some_and(|t| t != "string"),
+                })
         })
     });
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
     for response in responses.values_mut() {
         let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { continue };
-        let is_problem = content.get("application/json").and_then(|c| c.pointer("/schema/$ref")).and_then(Value::as_str)
-            == Some(PROBLEM);
+        let is_problem =
+            content.get("application/json").and_then(|c| c.pointer("/schema/$ref")).and_then(Value::as_str)
+                == Some(PROBLEM);
         if is_problem {
             if let Some(c) = content.remove("application/json") {
                 content.insert(PROBLEM_TYPE.into(), c);
@@ -90,7 +95,8 @@ mod tests {
     fn problems_401_and_parameter_errors_are_declared() {
         let mut doc = json!({"paths": {
             "/a/{id}": {"get": {
-                "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}],
+                "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}},
+                    {"name": "q", "in": "query", "schema": {"type": ["string", "null"]}}],
                 "responses": {"404": {"description": "x", "content": {"application/json": {"schema": {"$ref": PROBLEM}}}}}
             }},
             "/public": {"get": {"security": [{}], "responses": {"200": {"description": "ok",
@@ -101,6 +107,11 @@ mod tests {
         assert!(a["404"]["content"][PROBLEM_TYPE].is_object() && a["404"]["content"]["application/json"].is_null());
         assert_eq!(a["401"]["content"][PROBLEM_TYPE]["schema"]["$ref"], PROBLEM);
         assert!(a["400"]["content"]["text/plain"].is_object());
+        let mut optional = json!({"paths": {"/b": {"get": {"security": [{}],
+            "parameters": [{"name": "year", "in": "query", "schema": {"type": ["integer", "null"]}}],
+            "responses": {}}}}});
+        apply(&mut optional);
+        assert!(optional["paths"]["/b"]["get"]["responses"]["400"]["content"]["text/plain"].is_object());
         let p = &doc["paths"]["/public"]["get"]["responses"];
         assert!(p["401"].is_null() && p["400"].is_null(), "public, without typed parameters");
         assert!(p["200"]["content"]["application/json"].is_object(), "other bodies stay JSON");

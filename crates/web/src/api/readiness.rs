@@ -96,10 +96,23 @@ pub struct ApplicabilityOut {
     pub source: String,
 }
 
+/// One catalogue entry in full. The summary's fields are repeated rather
+/// than flattened in: there `items` is a count, here the list (flattened,
+/// the document had `items` twice; found by schemathesis).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StandardDetail {
-    #[serde(flatten)]
-    pub summary: StandardSummary,
+    pub code: String,
+    /// `management_system` or `product`.
+    pub kind: String,
+    pub number: String,
+    pub title: String,
+    pub mandatory: bool,
+    pub regulation: Option<String>,
+    pub scheme: Option<String>,
+    pub validity_years: Option<u8>,
+    pub critical_items: usize,
+    pub sources: Vec<String>,
+    pub revision: String,
     pub note: Option<String>,
     pub applicability: Vec<ApplicabilityOut>,
     pub clauses: Vec<ClauseOut>,
@@ -108,8 +121,32 @@ pub struct StandardDetail {
 
 impl StandardDetail {
     fn of(s: &Standard, lang: Lang) -> Self {
+        let StandardSummary {
+            code,
+            kind,
+            number,
+            title,
+            mandatory,
+            regulation,
+            scheme,
+            validity_years,
+            items: _,
+            critical_items,
+            sources,
+            revision,
+        } = StandardSummary::of(s, lang);
         Self {
-            summary: StandardSummary::of(s, lang),
+            code,
+            kind,
+            number,
+            title,
+            mandatory,
+            regulation,
+            scheme,
+            validity_years,
+            critical_items,
+            sources,
+            revision,
             note: if lang == Lang::En { s.note_en.clone() } else { s.note_id.clone() },
             applicability: s
                 .applicability
