@@ -90,7 +90,7 @@ pub async fn create(
 /// Replace an enterprise's profile. Send `version` to refuse concurrent edits (409).
 #[utoipa::path(put, path = "/api/v1/enterprises/{nib}", tag = "registry", request_body = EnterpriseInput,
     params(("nib" = String, Path, description = "13-digit NIB")),
-    responses((status = 200, body = EnterpriseDetail), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = EnterpriseDetail), (status = 403, body = Problem, description = "Your role may not change the registry"), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
@@ -120,7 +120,7 @@ pub async fn delete(
 /// Record (or replace) one year's figures. A finalised year answers 422 with `figures.final`.
 #[utoipa::path(post, path = "/api/v1/enterprises/{nib}/figures", tag = "registry", request_body = FiguresInput,
     params(("nib" = String, Path, description = "13-digit NIB")),
-    responses((status = 200, body = EnterpriseDetail), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = EnterpriseDetail), (status = 403, body = Problem, description = "Your role may not change the registry"), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_figures(
     State(st): State<AppState>,
     UserLang(lang): UserLang,

@@ -103,7 +103,7 @@ pub async fn dashboard(
 
 /// One value per province for the choropleth (national view: ministry and admin).
 #[utoipa::path(get, path = "/api/v1/insight/map", tag = "insight", params(MapParams),
-    responses((status = 200, body = MapOut), (status = 422, body = Problem, description = "Unknown metric or year without figures")))]
+    responses((status = 200, body = MapOut), (status = 404, body = Problem, description = "The national map is outside your scope"), (status = 422, body = Problem, description = "Unknown metric or year without figures")))]
 pub async fn map(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
