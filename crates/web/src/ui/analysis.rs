@@ -170,6 +170,14 @@ pub async fn transitions(
         Ok(req) => or_form(st.svc.transitions(&s.actor, &req).await, lang)?,
         Err(e) => Err(e),
     };
+    let programs: Vec<Value> = st
+        .svc
+        .impact_programs(&s.actor)
+        .await
+        .page(lang)?
+        .into_iter()
+        .map(|(id, name, year)| minijinja::context! { id => id, name => name, year => year })
+        .collect();
     let ctx = match result {
         Ok(v) => {
             let out = TransitionMatrixOut::of(&v);
@@ -213,10 +221,10 @@ pub async fn transitions(
                 .collect();
             minijinja::context! {
                 form => form, ladders => ladders, t_out => Value::from_serialize(&out), rungs => rungs, rows => rows,
-                movers => movers.map(Value::from_serialize), next => next, errors => errors,
+                movers => movers.map(Value::from_serialize), next => next, errors => errors, programs => programs,
             }
         }
-        Err(errors) => minijinja::context! { form => form, ladders => ladders, errors => errors },
+        Err(errors) => minijinja::context! { form => form, ladders => ladders, errors => errors, programs => programs },
     };
     Ok(render(&st, "analysis/transitions.html", lang, base(Some(&s), "/analysis/transitions"), ctx).into_response())
 }

@@ -340,6 +340,8 @@ pub async fn programme_impact_is_labelled_observational(app: TestApp) {
     let h2 = &d["horizons"][1];
     assert_eq!((h2["participants"].as_u64(), h2["estimate"].is_null()), (Some(0), true));
     let (cookie, _) = app.login("kemenperin").await;
+    let list = app.get_page("/analysis/transitions", Some(&cookie)).await;
+    assert!(list.body.contains(&format!(r#"href="/analysis/programs/{pid}/impact""#)), "{}", list.body);
     let page = app.get_page(&format!("/analysis/programs/{pid}/impact"), Some(&cookie)).await;
     assert!(page.body.contains("Perkiraan observasional") && page.body.contains("100,0 %"), "{}", page.body);
     assert_eq!(
