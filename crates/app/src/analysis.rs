@@ -580,6 +580,57 @@ mod tests {
         assert_eq!(ratio(Lang::Id, Ratio::NotDefined(Undefined::ZeroBase), 2), "tidak terdefinisi");
     }
 
+    /// Regency A of the core worked example (DOMAIN.md §8 formulas):
+    /// division 10 has LQ 1.396559 and grows faster than the province.
+    fn worked_report() -> LeadingReport {
+        let input = LeadingInput {
+            period: Period::new(2022, 2024).unwrap(),
+            region_total: [100, 119],
+            reference_total: [300, 349],
+            sectors: vec![
+                SectorSeries { sector: "10".into(), region: [40, 60], reference: [100, 126] },
+                SectorSeries { sector: "13".into(), region: [10, 11], reference: [100, 119] },
+            ],
+        };
+        let rows = leading::analyse(&input)
+            .into_iter()
+            .map(|a| SectorRow {
+                division: a.sector.clone(),
+                name_id: if a.sector == "10" { "Industri Makanan" } else { "Industri Tekstil" }.into(),
+                name_en: if a.sector == "10" { "Manufacture of food products" } else { "Manufacture of textiles" }
+                    .into(),
+                analysis: a,
+            })
+            .collect();
+        LeadingReport {
+            region: RegionRef { code: "64.72".into(), name: "Kota Samarinda".into() },
+            reference: Some(RegionRef { code: "64".into(), name: "Kalimantan Timur".into() }),
+            metric: Metric::Workers,
+            period: input.period,
+            years: vec![2022, 2024],
+            rows,
+            region_total: input.region_total,
+            reference_total: input.reference_total,
+        }
+    }
+
+    #[test]
+    fn summary_in_both_languages() {
+        let r = worked_report();
+        assert_eq!(
+            leading_summary(Lang::Id, &r),
+            "Di Kota Samarinda, industri makanan adalah sektor basis (LQ 1,40) dan tumbuh lebih cepat dari provinsi. \
+             1 dari 2 golongan pokok KBLI adalah sektor basis pada 2024 (ukuran: tenaga kerja)."
+        );
+        assert_eq!(
+            leading_summary(Lang::En, &r),
+            "In Kota Samarinda, manufacture of food products is a basis sector (LQ 1.40) and grows faster than the \
+             province. 1 of 2 KBLI divisions are basis sectors in 2024 (measure: workers)."
+        );
+        let xlsx = leading_xlsx(Lang::Id, &r).unwrap();
+        assert_eq!(&xlsx[..2], b"PK");
+    }
+
     #[test]
     fn metrics_parse_by_key_only() {
         assert_eq!(Metric::parse("production"), Some(Metric::Production));
