@@ -18,7 +18,7 @@ pub struct DemoAccount {
 
 /// Demo credentials are public by design: they exist only in databases
 /// created by `naikkelas demo`.
-pub const DEMO_ACCOUNTS: [DemoAccount; 5] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
     DemoAccount { username: "admin", password: "admin-demo-2026", role: "admin", label_key: "demo.admin" },
     DemoAccount {
         username: "kemenperin",
@@ -39,6 +39,7 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 5] = [
         role: "certifier",
         label_key: "demo.certifier",
     },
+    DemoAccount { username: "pembeli", password: "pembeli-demo-2026", role: "buyer", label_key: "demo.buyer" },
 ];
 
 /// The demo's certification body: an LSPro for food products, as the
@@ -223,6 +224,85 @@ pub async fn add_demo_programs(svc: &Service) -> AppResult<u64> {
         }
     }
     Ok(made)
+}
+
+/// Linkage with large industry (issue 9): the first coffee and bottled
+/// drink makers of Kalimantan Timur (in list order, so deterministic) get an
+/// SPPT SNI through the certification use cases (application by the
+/// administrator, every step by the demo auditor), and the demo buyer, a
+/// national food and beverage company, posts two requests they match.
+/// Skipped when the buyer already has requests. Returns the certificates issued.
+pub async fn add_demo_linkage(svc: &Service) -> AppResult<u64> {
+    use crate::certification::{ApplicationDraft, EventInput};
+    use naikkelas_core::linkage::{BuyerDraft, RequestDraft};
+    let user = |name: &'static str| async move {
+        let u = svc.store().user_by_username(name).await?.ok_or(AppError::NotFound)?;
+        AppResult::Ok(crate::auth::actor_of(&u))
+    };
+    let (buyer, auditor) = (user("pembeli").await?, user("auditor.lspro").await?);
+    if !svc.sourcing_requests(&buyer).await?.is_empty() {
+        return Ok(0);
+    }
+    let system = Actor::system();
+    let mut issued = 0;
+    for (kbli, standard, scope) in [
+        ("10761", "SNI 2983:2014", "Kopi bubuk dan kopi instan dalam kemasan"),
+        ("11040", "SNI 3553:2015", "Air minum dalam kemasan"),
+    ] {
+        let mut q = EnterpriseQuery::in_scope(Scope::National);
+        q.province = Some("64".into());
+        q.kbli = Some(naikkelas_core::Kbli::parse(kbli).expect("valid class"));
+        q.limit = 3;
+        for e in svc.store().list_enterprises(&q).await?.items {
+            let app = ApplicationDraft {
+                nib: e.nib.to_string(),
+                body: DEMO_BODY.into(),
+                standard: standard.into(),
+                scope: scope.into(),
+            };
+            let id = svc.apply_for_certification(&system, &app).await?;
+            for (event, passed) in [
+                ("start_review", None),
+                ("start_stage1", None),
+                ("complete_stage1", None),
+                ("record_test", Some(true)),
+                ("complete_stage2", None),
+                ("grant", None),
+            ] {
+                let step = EventInput { event: event.into(), passed, ..EventInput::default() };
+                svc.certification_event(&auditor, id, &step).await?;
+            }
+            issued += 1;
+        }
+    }
+    let profile = BuyerDraft {
+        company_name: "PT Pangan Nusantara Sejahtera Tbk".into(),
+        industry: "Industri makanan dan minuman".into(),
+        province_code: "31".into(),
+        contact_name: "Rina Wulandari (Procurement)".into(),
+        contact_phone: "021 5550 1234".into(),
+        contact_email: "pengadaan@pangan-nusantara.example".into(),
+    };
+    svc.save_buyer_profile(&buyer, &profile).await?;
+    let deadline = (svc.now().date() + Duration::days(90)).to_string();
+    for (title, kbli, keywords, standard, amount, unit, regions) in [
+        ("Kopi bubuk untuk kantin pabrik dan minimarket", "10761", "kopi bubuk, kopi robusta", "SNI 2983:2014", "100", "kg", "64"),
+        ("Air minum dalam kemasan untuk 12 pabrik", "11040", "air minum kemasan", "SNI 3553:2015", "1.500", "liter", "64.72, 64.71"),
+    ] {
+        let d = RequestDraft {
+            title: title.into(),
+            kbli: kbli.into(),
+            keywords: keywords.into(),
+            standards: standard.into(),
+            min_capacity: amount.into(),
+            capacity_unit: unit.into(),
+            regions: regions.into(),
+            deadline: deadline.clone(),
+            status: String::new(),
+        };
+        svc.post_sourcing_request(&buyer, &d).await?;
+    }
+    Ok(issued)
 }
 
 /// FNV-1a: a stable hash of the NIB, independent of platform and seed order.

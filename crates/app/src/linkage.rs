@@ -88,6 +88,7 @@ pub struct DirectoryCertificate {
     pub number: String,
     pub standard: String,
     pub scheme: Scheme,
+    #[serde(serialize_with = "naikkelas_core::linkage::day::serialize")]
     pub expires_on: Date,
 }
 
@@ -282,47 +283,58 @@ impl Service {
     }
 
     /// Ranked, explained candidates for a request as `scope` sees them.
+    /// Every candidate is scored; only the shown ones are explained.
     async fn rank_matches(&self, lang: Lang, r: &SourcingRequest, scope: Scope) -> AppResult<Vec<MatchView>> {
         let found = self.links().candidates(&self.candidate_query(r, scope)).await?;
         let need = Need { min_monthly: r.min_monthly, regions: &r.regions };
-        let mut out = Vec::with_capacity(found.len());
-        for c in found {
-            let quality = QualityLevel::parse(&c.quality_level).unwrap_or(QualityLevel::L0);
+        let facts_of = |c: &CandidateRecord| {
             let yearly = match (c.capacity, c.capacity_unit.as_deref().and_then(CapacityUnit::parse)) {
                 (Some(amount), Some(unit)) => Some(Capacity { amount, unit }),
                 _ => None,
             };
-            let facts = CandidateFacts {
-                regency: &c.regency,
-                yearly_capacity: yearly,
-                quality,
-                readiness_permille: c.readiness_permille.and_then(|p| u16::try_from(p).ok()),
-            };
-            let s = score(&need, &facts);
-            let certs = c
-                .certificates
-                .iter()
-                .map(|x| (certificate_label(x.scheme, &x.standard_code), x.number.clone(), x.expires_on))
-                .collect();
-            let reasons = explain(&need, &facts, &s, certs);
-            let (regency, province) = self.region_names(c.regency.as_str());
-            out.push(MatchView {
-                nib: c.nib.to_string(),
-                name: c.name,
-                regency_code: c.regency.to_string(),
-                regency,
-                province,
-                products: c.products,
-                quality_level: quality,
-                score: s,
-                explanation: self.explain_reasons(lang, &reasons),
-                reasons,
-                interest: None,
-            });
-        }
-        rank(&mut out, |m| m.score.total, |m| m.nib.clone());
-        out.truncate(MATCH_LIMIT);
-        Ok(out)
+            (
+                QualityLevel::parse(&c.quality_level).unwrap_or(QualityLevel::L0),
+                yearly,
+                c.readiness_permille.and_then(|p| u16::try_from(p).ok()),
+            )
+        };
+        let mut scored: Vec<(MatchScore, CandidateRecord)> = found
+            .into_iter()
+            .map(|c| {
+                let (quality, yearly_capacity, readiness_permille) = facts_of(&c);
+                let facts = CandidateFacts { regency: &c.regency, yearly_capacity, quality, readiness_permille };
+                (score(&need, &facts), c)
+            })
+            .collect();
+        rank(&mut scored, |(s, _)| s.total, |(_, c)| c.nib.clone());
+        scored.truncate(MATCH_LIMIT);
+        Ok(scored
+            .into_iter()
+            .map(|(s, c)| {
+                let (quality, yearly_capacity, readiness_permille) = facts_of(&c);
+                let facts = CandidateFacts { regency: &c.regency, yearly_capacity, quality, readiness_permille };
+                let certs = c
+                    .certificates
+                    .iter()
+                    .map(|x| (certificate_label(x.scheme, &x.standard_code), x.number.clone(), x.expires_on))
+                    .collect();
+                let reasons = explain(&need, &facts, &s, certs);
+                let (regency, province) = self.region_names(c.regency.as_str());
+                MatchView {
+                    nib: c.nib.to_string(),
+                    regency_code: c.regency.to_string(),
+                    name: c.name,
+                    regency,
+                    province,
+                    products: c.products,
+                    quality_level: quality,
+                    score: s,
+                    explanation: self.explain_reasons(lang, &reasons),
+                    reasons,
+                    interest: None,
+                }
+            })
+            .collect())
     }
 
     /// The ranked matches of a request: its buyer sees all, officials those

@@ -219,6 +219,10 @@ async fn demo(args: DemoArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
     if enrolled > 0 {
         eprintln!("set up three facilitation programmes for 2025 with {enrolled} enrolments");
     }
+    let certified = naikkelas_app::demo::add_demo_linkage(&svc).await.map_err(explain)?;
+    if certified > 0 {
+        eprintln!("issued {certified} demo certificates and posted two sourcing requests of the demo buyer");
+    }
     let url = format!("http://{}", cfg.addr);
     println!();
     println!("naikkelas demo — {}", mask(&cfg.db));

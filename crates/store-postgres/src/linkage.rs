@@ -175,6 +175,7 @@ async fn live_certificates(
     today: Date,
     standards: &[String],
     enterprises: Option<&[i64]>,
+    kbli: Option<&Kbli>,
 ) -> Result<Vec<(i64, ActiveCertificate)>> {
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
         "SELECT c.enterprise_id, c.number, c.standard_code, c.scheme, c.expires_on FROM certifications c WHERE ",
@@ -187,6 +188,13 @@ async fn live_certificates(
             sep.push_bind(s.clone());
         }
         sep.push_unseparated(")");
+    }
+    if let Some(k) = kbli {
+        // The class filter here, on the covering (kbli_code, enterprise_id)
+        // index, so that only enterprises of the class are read afterwards.
+        qb.push(" AND EXISTS (SELECT 1 FROM enterprise_kbli k WHERE k.kbli_code = ")
+            .push_bind(k.as_str().to_string())
+            .push(" AND k.enterprise_id = c.enterprise_id)");
     }
     if let Some(ids) = enterprises {
         qb.push(" AND c.enterprise_id IN (");
@@ -205,7 +213,7 @@ async fn live_certificates(
 /// certificate (L4), and exports in the latest figures year or an accepted
 /// supply to large industry (with L3/L4: L5).
 pub(crate) async fn ladder_inputs(conn: &mut PgConnection, id: i64, day: Date) -> Result<(bool, bool, bool)> {
-    let certs = live_certificates(conn, day, &[], Some(&[id])).await?;
+    let certs = live_certificates(conn, day, &[], Some(&[id]), None).await?;
     let product = certs.iter().any(|(_, c)| c.scheme.is_product());
     let system = certs.iter().any(|(_, c)| !c.scheme.is_product());
     let exports_or_supplies: bool = sqlx::query_scalar(
@@ -385,8 +393,10 @@ impl LinkageStore for PgStore {
 
     async fn candidates(&self, q: &CandidateQuery) -> Result<Vec<CandidateRecord>> {
         let mut conn = self.read.acquire().await.map_err(db)?;
-        let mut holders =
-            holders_of_all(live_certificates(&mut conn, q.today, &q.standards, None).await?, &q.standards);
+        let mut holders = holders_of_all(
+            live_certificates(&mut conn, q.today, &q.standards, None, q.kbli.as_ref()).await?,
+            &q.standards,
+        );
         let ids: Vec<i64> = holders.keys().copied().collect();
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
@@ -402,11 +412,6 @@ impl LinkageStore for PgStore {
                 sep.push_bind(*id);
             }
             sep.push_unseparated(")");
-            if let Some(k) = &q.kbli {
-                qb.push(" AND EXISTS (SELECT 1 FROM enterprise_kbli k WHERE k.enterprise_id = e.id AND k.kbli_code = ")
-                    .push_bind(k.as_str().to_string())
-                    .push(")");
-            }
             for r in qb.build().fetch_all(&mut *conn).await.map_err(db)? {
                 let nib: String = r.try_get("nib").map_err(db)?;
                 let regency: String = r.try_get("regency_code").map_err(db)?;
@@ -590,7 +595,7 @@ impl LinkageStore for PgStore {
         let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>().map_err(db)?;
         let mut certs: HashMap<i64, Vec<ActiveCertificate>> = HashMap::new();
         if !ids.is_empty() {
-            for (id, c) in live_certificates(&mut conn, q.today, &[], Some(&ids)).await? {
+            for (id, c) in live_certificates(&mut conn, q.today, &[], Some(&ids), None).await? {
                 certs.entry(id).or_default().push(c);
             }
         }

@@ -61,6 +61,7 @@ pub struct ActiveCertificate {
     pub number: String,
     pub standard_code: String,
     pub scheme: Scheme,
+    #[serde(serialize_with = "naikkelas_core::linkage::day::serialize")]
     pub expires_on: Date,
 }
 
@@ -110,6 +111,7 @@ pub struct SupplierContact {
 pub struct SupplyRecord {
     pub id: i64,
     pub interest_id: i64,
+    #[serde(serialize_with = "naikkelas_core::linkage::day::serialize")]
     pub started_on: Date,
     pub note: String,
     pub recorded_at: String,

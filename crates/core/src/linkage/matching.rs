@@ -74,6 +74,7 @@ pub enum Reason {
     Certificate {
         standard: String,
         number: String,
+        #[serde(with = "super::day")]
         until: Date,
     },
     Capacity {

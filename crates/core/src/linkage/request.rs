@@ -51,6 +51,7 @@ pub struct SourcingRequest {
     pub min_monthly: Capacity,
     /// Provinces or regencies preferred; empty means anywhere.
     pub regions: Vec<RegionCode>,
+    #[serde(with = "super::day")]
     pub deadline: Date,
     pub status: RequestStatus,
 }
