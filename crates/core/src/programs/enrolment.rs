@@ -12,6 +12,7 @@
 
 use crate::validation::FieldError;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,6 +107,19 @@ pub fn check_reason(reason: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Applications are taken only while the programme is open: from its start
+/// to its end date, both inclusive. Outside that window an application could
+/// not be verified and paid within the programme's own budget period.
+pub fn check_period(starts_on: Date, ends_on: Date, today: Date) -> Result<(), FieldError> {
+    if today < starts_on || today > ends_on {
+        return Err(FieldError::new("eligibility", "enrolment.period")
+            .with("start", starts_on)
+            .with("end", ends_on)
+            .with("value", today));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +134,19 @@ mod tests {
         let verified = Deciders { verified_by: Some(7) };
         assert_eq!(next(S::Verified, E::Approve, verified, 7).unwrap_err().code, "enrolment.maker_checker");
         assert_eq!(next(S::Verified, E::Approve, verified, 8), Ok(S::Approved));
+    }
+
+    #[test]
+    fn applications_are_taken_only_within_the_period() {
+        let d = |m, day| Date::from_calendar_date(2025, m, day).unwrap();
+        let (start, end) = (d(time::Month::February, 1), d(time::Month::November, 30));
+        assert!(check_period(start, end, start).is_ok());
+        assert!(check_period(start, end, end).is_ok());
+        for day in [d(time::Month::January, 31), d(time::Month::December, 1)] {
+            let err = check_period(start, end, day).unwrap_err();
+            assert_eq!(err.code, "enrolment.period");
+            assert_eq!(err.params.iter().find(|(k, _)| k == "start").map(|(_, v)| v.as_str()), Some("2025-02-01"));
+        }
     }
 
     #[test]
