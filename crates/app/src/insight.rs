@@ -442,7 +442,7 @@ impl Service {
             .dashboard_region(actor, Some(province))?
             .ok_or_else(|| AppError::field(field("province", "insight.province_required")))?;
         if region.level() != RegionLevel::Province {
-            return Err(AppError::field(field("province", "insight.province_required").with("value", province)));
+            return Err(AppError::field(field("province", "insight.not_province").with("value", province)));
         }
         let metric = Self::parse_metric(metric)?;
         let (year, _) = self.dashboard_year(year).await?;

@@ -131,7 +131,7 @@ pub async fn dashboard_page_exports_and_geometry(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("id=\"insight-ranking\"") && r.body.contains("Kota Samarinda"));
     let r = app.get_page("/insight?region=64.72", Some(&cookie)).await;
-    assert!(r.body.contains("/enterprises?province=64&regency=64.72&year=2024"));
+    assert!(r.body.contains("enterprises?province=64&amp;regency=64.72&amp;year=2024"), "links to the enterprise list");
 
     let r = app.get_page("/insight/export.xlsx?region=64", Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK);
