@@ -64,7 +64,7 @@ for e in start_review start_stage1 complete_stage1 complete_stage2; do
     api "$AUDITOR" POST "/api/v1/certifications/$ID/events" "{\"event\":\"$e\"}" >/dev/null
 done
 api "$AUDITOR" POST "/api/v1/certifications/$ID/events" '{"event":"record_test","passed":true}' >/dev/null
-NUMBER=$(api "$AUDITOR" POST "/api/v1/certifications/$ID/events" '{"event":"grant"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["number"])')
+NUMBER=$(api "$AUDITOR" POST "/api/v1/certifications/$ID/events" '{"event":"grant"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])')
 curl -sf "$BASE/api/v1/verify/$NUMBER" >/dev/null
 
 DASHBOARD=$(curl -sf "$BASE/api/v1/openapi.json" | python3 -c '
@@ -80,7 +80,7 @@ run() { # scenario connections
     set -- "$1" $r
     printf '%-10s %10s %10s %9s %9s %7s\n' "$1" "$3" "$4" "$5" "$6" "$7"
 }
-printf 'demo: %s enterprises, certificate %s, %s s per scenario, %s connections\n' "$ENTERPRISES" "$NUMBER" "$SECS" "$CONNS"
+printf 'demo: %s enterprises, certificate %s, dashboard %s, %s s per scenario, %s connections\n' "$ENTERPRISES" "$NUMBER" "${DASHBOARD:-none}" "$SECS" "$CONNS"
 printf '%-10s %10s %10s %9s %9s %7s\n' scenario requests 'req/s' 'p50 ms' 'p99 ms' errors
 run verify "$CONNS"
 run registry "$CONNS"
