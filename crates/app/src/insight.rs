@@ -298,7 +298,9 @@ impl Service {
             .collect();
         let Some(totals) = trend.iter().find(|p| p.year == year).map(|p| p.measures) else {
             let value = code.clone().unwrap_or_default();
-            return Err(AppError::field(field("region", "insight.region_no_data").with("value", value).with("year", year)));
+            return Err(AppError::field(
+                field("region", "insight.region_no_data").with("value", value).with("year", year),
+            ));
         };
         let previous = trend.iter().find(|p| p.year == year - 1).map(|p| p.measures);
         let units_growth_permille =
@@ -326,10 +328,9 @@ impl Service {
         let mut by_size: Vec<ClassRow> = Vec::new();
         let mut by_level: Vec<ClassRow> = Vec::new();
         for r in &classes {
-            for (list, key) in [
-                (&mut by_size, r.size_class.map(|s| s.as_str())),
-                (&mut by_level, r.quality_level.map(|l| l.as_str())),
-            ] {
+            for (list, key) in
+                [(&mut by_size, r.size_class.map(|s| s.as_str())), (&mut by_level, r.quality_level.map(|l| l.as_str()))]
+            {
                 let Some(key) = key else { continue };
                 match list.iter_mut().find(|c| c.key == key) {
                     Some(c) => c.measures.add(&r.measures),
@@ -408,7 +409,11 @@ impl Service {
     /// for those who may see the nation.
     pub async fn province_map(&self, actor: &Actor, year: Option<i32>, metric: Option<&str>) -> AppResult<MapData> {
         if !actor.can_analyse(None) {
-            return Err(if actor.can_analyse(actor.region.as_ref()) { AppError::NotFound } else { AppError::Forbidden });
+            return Err(if actor.can_analyse(actor.region.as_ref()) {
+                AppError::NotFound
+            } else {
+                AppError::Forbidden
+            });
         }
         let metric = Self::parse_metric(metric)?;
         let (year, _) = self.dashboard_year(year).await?;
@@ -513,7 +518,8 @@ impl Service {
 
 /// The open data as CSV (comma, UTF-8, header row); suppressed cells empty.
 pub fn open_data_csv(cells: &[OpenCell]) -> String {
-    let mut out = String::from("year,province,province_name,kbli_division,suppressed,units,workers,production_idr,export_usd\n");
+    let mut out =
+        String::from("year,province,province_name,kbli_division,suppressed,units,workers,production_idr,export_usd\n");
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for c in cells {
         let name = if c.province_name.contains([',', '"']) {

@@ -169,7 +169,8 @@ pub(crate) async fn rebuild_if_stale(store: &SqliteStore) -> Result<()> {
 /// [`rebuild_on`] in its own write transaction on the bulk connection.
 fn rebuild(store: &SqliteStore) -> Result<u64> {
     store.with_bulk(|conn, _| {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::backend)?;
+        let tx =
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::backend)?;
         let cells = rebuild_on(&tx)?;
         tx.commit().map_err(StoreError::backend)?;
         Ok(cells)

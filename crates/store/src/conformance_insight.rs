@@ -52,7 +52,13 @@ async fn assert_incremental_equals_rebuilt(s: &dyn Store, step: &str) {
         .into_iter()
         .map(|r| {
             (
-                (r.year.unwrap(), r.province.unwrap(), r.kbli_division.unwrap(), r.size_class.unwrap(), r.quality_level.unwrap()),
+                (
+                    r.year.unwrap(),
+                    r.province.unwrap(),
+                    r.kbli_division.unwrap(),
+                    r.size_class.unwrap(),
+                    r.quality_level.unwrap(),
+                ),
                 r.measures,
             )
         })

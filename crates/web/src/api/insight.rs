@@ -53,7 +53,9 @@ pub fn parse_year(raw: Option<&str>) -> Result<Option<i32>, naikkelas_app::AppEr
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse().map(Some).map_err(|_| {
-            naikkelas_app::AppError::field(naikkelas_core::FieldError::new("year", "insight.year_invalid").with("value", s))
+            naikkelas_app::AppError::field(
+                naikkelas_core::FieldError::new("year", "insight.year_invalid").with("value", s),
+            )
         }),
     }
 }

@@ -46,7 +46,12 @@ fn growth(lang: Lang, d: &Dashboard) -> Option<String> {
     })
 }
 
-async fn load(st: &AppState, s: &naikkelas_app::auth::Session, q: &DashboardQuery, lang: Lang) -> Result<(Dashboard, MapMetric), PageError> {
+async fn load(
+    st: &AppState,
+    s: &naikkelas_app::auth::Session,
+    q: &DashboardQuery,
+    lang: Lang,
+) -> Result<(Dashboard, MapMetric), PageError> {
     let year = parse_year(q.year.as_deref()).page(lang)?;
     let metric = Service::parse_metric(q.metric.as_deref()).page(lang)?;
     let d = st.svc.dashboard(&s.actor, q.region.as_deref(), year).await.page(lang)?;
@@ -145,24 +150,41 @@ fn report_of(lang: Lang, d: &Dashboard) -> DashboardReport {
     let usd = |c: i64| format!("US$ {}", naikkelas_core::UsdCents::new_unchecked(c).dollars_string());
     let m = &d.totals;
     let mut key_figures = vec![
-        (tr("insight.metric.units"), match growth(lang, d) {
-            Some(g) => format!("{} ({g} {})", num(m.units), tr("insight.vs_previous")),
-            None => num(m.units),
-        }),
+        (
+            tr("insight.metric.units"),
+            match growth(lang, d) {
+                Some(g) => format!("{} ({g} {})", num(m.units), tr("insight.vs_previous")),
+                None => num(m.units),
+            },
+        ),
         (tr("insight.metric.workers"), num(m.workers)),
         (tr("insight.metric.production"), money(m.production_idr)),
         (tr("insight.metric.investment"), money(m.investment_idr)),
         (tr("insight.metric.exports"), usd(m.export_usd_cents)),
         (tr("insight.metric.exporters"), num(m.exporters)),
         (tr("insight.metric.upgraded"), num(m.upgraded)),
-        (tr("insight.certified_sni"), format!("{} ({})", num(d.coverage.certified_sni), share(lang, d.certified_sni_permille))),
-        (tr("insight.certified_iso"), format!("{} ({})", num(d.coverage.certified_iso), share(lang, d.certified_iso_permille))),
+        (
+            tr("insight.certified_sni"),
+            format!("{} ({})", num(d.coverage.certified_sni), share(lang, d.certified_sni_permille)),
+        ),
+        (
+            tr("insight.certified_iso"),
+            format!("{} ({})", num(d.coverage.certified_iso), share(lang, d.certified_iso_permille)),
+        ),
         (tr("insight.assessed"), format!("{} ({})", num(d.coverage.assessed), share(lang, d.assessed_permille))),
     ];
     if let Some(a) = d.budget.absorption_permille {
-        key_figures.push((tr("insight.budget"), format!("{} ({} / {})", share(lang, a), money(d.budget.disbursed_idr), money(d.budget.budget_idr))));
+        key_figures.push((
+            tr("insight.budget"),
+            format!("{} ({} / {})", share(lang, a), money(d.budget.disbursed_idr), money(d.budget.budget_idr)),
+        ));
     }
-    let header = vec![tr("insight.metric.units"), tr("insight.metric.workers"), tr("insight.metric.production"), tr("insight.metric.exports")];
+    let header = [
+        tr("insight.metric.units"),
+        tr("insight.metric.workers"),
+        tr("insight.metric.production"),
+        tr("insight.metric.exports"),
+    ];
     let cells = |label: String, m: &naikkelas_store::insight::Measures| {
         (vec![label, num(m.units), num(m.workers), money(m.production_idr), usd(m.export_usd_cents)], m.units)
     };
@@ -180,13 +202,17 @@ fn report_of(lang: Lang, d: &Dashboard) -> DashboardReport {
         Section {
             heading: tr("insight.by_division"),
             header: with_first("insight.division"),
-            rows: d.by_division.iter().map(|r| cells(format!("{} {}", r.division, r.name(lang)), &r.measures)).collect(),
+            rows: d
+                .by_division
+                .iter()
+                .map(|r| cells(format!("{} {}", r.division, r.name(lang)), &r.measures))
+                .collect(),
         },
     ];
     if !d.children.is_empty() {
         let heading = if d.region.is_some() { "insight.regencies_ranked" } else { "insight.provinces" };
         let mut rows: Vec<_> = d.children.iter().map(|c| cells(c.place.name.clone(), &c.measures)).collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1));
         sections.push(Section { heading: tr(heading), header: with_first("insight.area"), rows });
     }
     DashboardReport {
@@ -210,7 +236,10 @@ pub async fn export_pdf(
     let bytes = tokio::task::spawn_blocking(move || naikkelas_report::render(&doc))
         .await
         .map_err(|e| PageError::new(AppError::Internal(e.to_string()), lang))?;
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, file_name(&d, "pdf"))], bytes)
+    Ok((
+        [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, file_name(&d, "pdf"))],
+        bytes,
+    )
         .into_response())
 }
 

@@ -54,7 +54,8 @@ pub async fn dashboards_follow_the_scope(app: TestApp) {
 
     let r = app.api("GET", "/api/v1/insight/dashboard?region=64&year=2024", Some("admin"), None).await;
     let d = r.json();
-    let regencies: Vec<&str> = d["children"].as_array().unwrap().iter().map(|c| c["place"]["code"].as_str().unwrap()).collect();
+    let regencies: Vec<&str> =
+        d["children"].as_array().unwrap().iter().map(|c| c["place"]["code"].as_str().unwrap()).collect();
     assert_eq!(regencies, ["64.71", "64.72"]);
 
     // An officer's dashboard is their region; another region is not there.
@@ -124,7 +125,13 @@ pub async fn dashboard_page_exports_and_geometry(app: TestApp) {
     let (cookie, _) = app.login("kemenperin").await;
     let r = app.get_page("/insight", Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    for needle in ["id=\"insight-map\"", "Kalimantan Timur", "/insight?region=64&amp;year=2024", "/assets/insight.js", "Unduh XLSX"] {
+    for needle in [
+        "id=\"insight-map\"",
+        "Kalimantan Timur",
+        "/insight?region=64&amp;year=2024",
+        "/assets/insight.js",
+        "Unduh XLSX",
+    ] {
         assert!(r.body.contains(needle), "page lacks {needle}");
     }
     let r = app.get_page("/insight?region=64&metric=workers", Some(&cookie)).await;
@@ -162,14 +169,20 @@ pub async fn open_data_is_public_without_small_cells(app: TestApp) {
     assert_eq!(v["suppressed_below_units"], 3);
     let cells = v["cells"].as_array().unwrap();
     let kaltim = cells.iter().find(|c| c["province"] == "64").unwrap();
-    assert_eq!((kaltim["suppressed"].as_bool(), kaltim["units"].as_i64(), kaltim["workers"].as_i64()), (Some(false), Some(3), Some(38)));
+    assert_eq!(
+        (kaltim["suppressed"].as_bool(), kaltim["units"].as_i64(), kaltim["workers"].as_i64()),
+        (Some(false), Some(3), Some(38))
+    );
     let kaltara = cells.iter().find(|c| c["province"] == "65").unwrap();
     assert_eq!(kaltara["suppressed"], true);
     assert_eq!((kaltara["units"].clone(), kaltara["workers"].clone()), (Value::Null, Value::Null));
     let r = app.get_page("/open-data/insight.csv", None).await;
     assert_eq!(r.status, StatusCode::OK);
     let lines: Vec<&str> = r.body.lines().collect();
-    assert_eq!(lines[0], "year,province,province_name,kbli_division,suppressed,units,workers,production_idr,export_usd");
+    assert_eq!(
+        lines[0],
+        "year,province,province_name,kbli_division,suppressed,units,workers,production_idr,export_usd"
+    );
     assert!(lines.contains(&"2024,65,Kalimantan Utara,10,true,,,,"), "{}", r.body);
     for secret in [SMD_NIB, "Tempe Bu Sri", "Pemilik"] {
         assert!(!r.body.contains(secret) && !v.to_string().contains(secret), "open data shows {secret}");
