@@ -25,6 +25,11 @@ pub enum AppError {
     RateLimited,
     #[error("the record was changed by someone else; reload and try again")]
     Stale,
+    /// Refused because of what is already recorded, not because of the
+    /// input (e.g. deleting an enterprise with a programme history); the
+    /// reason names the rule.
+    #[error("conflict: {}", .0.code)]
+    Conflict(FieldError),
     #[error("internal error: {0}")]
     Internal(String),
 }

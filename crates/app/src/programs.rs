@@ -21,6 +21,7 @@ use crate::export::ExportFormat;
 use crate::service::Service;
 use naikkelas_core::money::Decimal;
 use naikkelas_core::programs::benefit::MachineRates;
+use naikkelas_core::programs::enrolment;
 use naikkelas_core::programs::{
     Benefit, CertificateRule, Eligibility, EnrolmentState, EnterpriseFacts, MachineOrigin, ProgramDraft, ProgramKind,
     Purchase, ReadinessRule,
@@ -431,7 +432,14 @@ impl Service {
         let program = self.readable_program(actor, program_id).await?;
         let rec = self.readable_enterprise(actor, nib).await?;
         let facts = self.eligibility_facts(&program, &rec.profile.nib).await?;
-        Ok(program.eligibility.unmet(&facts))
+        let mut unmet: Vec<FieldError> = self.period_unmet(&program).into_iter().collect();
+        unmet.extend(program.eligibility.unmet(&facts));
+        Ok(unmet)
+    }
+
+    /// The refusal when today lies outside the programme's period.
+    fn period_unmet(&self, program: &ProgramRecord) -> Option<FieldError> {
+        enrolment::check_period(program.starts_on, program.ends_on, self.now().date()).err()
     }
 
     /// An application: by the owner for their own enterprise, by an officer
@@ -458,7 +466,7 @@ impl Service {
             Benefit::Flat { .. } => None,
         };
         let facts = self.eligibility_facts(&program, nib).await?;
-        for u in program.eligibility.unmet(&facts) {
+        for u in self.period_unmet(&program).into_iter().chain(program.eligibility.unmet(&facts)) {
             e.push(u);
         }
         if !e.is_empty() {

@@ -10,7 +10,7 @@ use naikkelas_core::quality::QualityInputs;
 use naikkelas_core::{
     Actor, FieldError, Kbli, Nib, QualityLevel, RegionCode, RegionLevel, Scope, SizeClass, ValidationErrors,
 };
-use naikkelas_store::{EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision};
+use naikkelas_store::{EnterprisePage, EnterpriseQuery, EnterpriseRecord, Facets, FigureRevision, StoreError};
 use serde::Deserialize;
 use time::Date;
 
@@ -246,7 +246,11 @@ impl Service {
         if !actor.can_delete_enterprise() {
             return Err(AppError::Forbidden);
         }
-        Ok(self.store().delete_enterprise(&rec.profile.nib, &self.audit_ctx(actor)).await?)
+        match self.store().delete_enterprise(&rec.profile.nib, &self.audit_ctx(actor)).await {
+            // The only conflict of a delete: a programme history keeps the record.
+            Err(StoreError::Conflict(f)) => Err(AppError::Conflict(f)),
+            r => Ok(r?),
+        }
     }
 
     pub async fn record_figures(&self, actor: &Actor, nib: &str, d: &FiguresDraft) -> AppResult<()> {

@@ -205,6 +205,18 @@ pub(crate) async fn update(
 pub(crate) async fn delete(pool: &PgPool, nib: &Nib, ctx: &AuditContext) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db)?;
     let (id, _, old) = lock(&mut tx, nib).await?.ok_or(StoreError::NotFound)?;
+    // Programme enrolments and their append-only ledger keep the money trail,
+    // so they hold on to the enterprise: refuse by name rather than fail on
+    // the foreign key. The row lock above makes a concurrent enrolment wait.
+    let enrolled: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM program_enrolments WHERE enterprise_id = $1)")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+    if enrolled {
+        return Err(StoreError::Conflict(FieldError::new("nib", "enterprise.has_programs").with("value", nib)));
+    }
     // Figures, revisions, permits and KBLI links go by ON DELETE CASCADE.
     sqlx::query("DELETE FROM enterprises WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
     audit::record(&mut tx, ctx, "delete", "enterprise", nib.as_str(), Some(profile_json(&old)), None).await?;

@@ -191,6 +191,17 @@ pub(crate) async fn update(
 pub(crate) async fn delete(conn: &mut SqliteConnection, nib: &Nib, audit: &AuditContext) -> Result<()> {
     let Some(before) = record(conn, nib).await? else { return Err(StoreError::NotFound) };
     let id = id_of(conn, nib).await?.ok_or(StoreError::NotFound)?;
+    // Programme enrolments and their append-only ledger keep the money trail,
+    // so they hold on to the enterprise: refuse by name rather than fail on
+    // the foreign key.
+    let enrolled: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM program_enrolments WHERE enterprise_id = ?)")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .db()?;
+    if enrolled {
+        return Err(StoreError::Conflict(FieldError::new("nib", "enterprise.has_programs").with("value", nib)));
+    }
     // Figures, revisions, permits and KBLI rows go by ON DELETE CASCADE.
     sqlx::query("DELETE FROM enterprises WHERE id = ?").bind(id).execute(&mut *conn).await.db()?;
     sqlx::query("DELETE FROM enterprise_search WHERE rowid = ?").bind(id).execute(&mut *conn).await.db()?;

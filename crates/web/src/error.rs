@@ -20,7 +20,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Stale => StatusCode::CONFLICT,
+        AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -33,6 +33,7 @@ fn title_key(e: &AppError) -> &'static str {
         AppError::Invalid(_) => "error.invalid",
         AppError::RateLimited => "error.rate_limited",
         AppError::Stale => "error.stale",
+        AppError::Conflict(_) => "error.conflict",
         AppError::Internal(_) => "error.internal",
     }
 }
@@ -70,6 +71,7 @@ impl IntoResponse for PageError {
                     .collect::<Vec<_>>()
                     .join("; ")
             }
+            AppError::Conflict(f) => i18n::reason(self.lang, f),
             other => i18n::t(self.lang, &format!("{}.detail", title_key(other))).to_string(),
         };
         let html = templates::global().render(
@@ -138,16 +140,14 @@ impl IntoResponse for ApiError {
         if let AppError::Internal(msg) = &self.error {
             tracing::error!(error = %msg, "internal error in the API");
         }
+        let field = |f: &naikkelas_core::FieldError| ProblemField {
+            field: f.field.clone(),
+            code: f.code.clone(),
+            message: i18n::reason(self.lang, f),
+        };
         let errors: Vec<ProblemField> = match &self.error {
-            AppError::Invalid(v) => {
-                v.0.iter()
-                    .map(|f| ProblemField {
-                        field: f.field.clone(),
-                        code: f.code.clone(),
-                        message: i18n::reason(self.lang, f),
-                    })
-                    .collect()
-            }
+            AppError::Invalid(v) => v.0.iter().map(field).collect(),
+            AppError::Conflict(f) => vec![field(f)],
             _ => Vec::new(),
         };
         let detail = if errors.is_empty() {

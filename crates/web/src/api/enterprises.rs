@@ -106,7 +106,8 @@ pub async fn update(
 /// Delete an enterprise (administrators only).
 #[utoipa::path(delete, path = "/api/v1/enterprises/{nib}", tag = "registry",
     params(("nib" = String, Path, description = "13-digit NIB")),
-    responses((status = 204), (status = 404, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "The enterprise has a programme facilitation history (`enterprise.has_programs`)")))]
 pub async fn delete(
     State(st): State<AppState>,
     UserLang(lang): UserLang,

@@ -93,6 +93,8 @@ on_both_backends! {
     programs::programme_from_set_up_to_disbursement_through_the_api,
     programs::a_certification_subsidy_is_linked_to_its_application,
     programs::the_whole_flow_works_with_forms_only,
+    programs::enrolment_is_taken_only_within_the_programme_period,
+    programs::an_enterprise_with_a_programme_history_is_not_deleted,
     openapi::the_docs_page_uses_vendored_assets_only,
     security::unknown_users_take_as_long_as_wrong_passwords,
     security::injection_strings_are_plain_data,

@@ -8,6 +8,12 @@ use axum::http::StatusCode;
 use naikkelas_app::certification::{ApplicationDraft, BodyDraft};
 use naikkelas_core::Actor;
 use serde_json::json;
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+/// A day inside every programme of these tests (their periods run from
+/// February or March to November or December 2025).
+const IN_2025: OffsetDateTime = datetime!(2025-06-16 09:00 UTC);
 
 fn codes(r: &Res) -> Vec<String> {
     r.json()["errors"]
@@ -44,6 +50,7 @@ async fn create_machines(app: &TestApp) -> i64 {
 }
 
 pub async fn programme_from_set_up_to_disbursement_through_the_api(app: TestApp) {
+    let app = app.at(IN_2025);
     // Only the ministry and administrators set programmes up.
     let r = app.api("POST", "/api/v1/programs", Some("petugas.samarinda"), Some(machine_programme())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -205,6 +212,7 @@ fn codes_of_unmet(r: &Res) -> Vec<String> {
 }
 
 pub async fn a_certification_subsidy_is_linked_to_its_application(app: TestApp) {
+    let app = app.at(IN_2025);
     let sys = Actor::system();
     let body = BodyDraft {
         code: "LSPRO-SMD".into(),
@@ -272,6 +280,7 @@ pub async fn a_certification_subsidy_is_linked_to_its_application(app: TestApp) 
 }
 
 pub async fn the_whole_flow_works_with_forms_only(app: TestApp) {
+    let app = app.at(IN_2025);
     let (min, min_csrf) = app.login("kemenperin").await;
     // Without the session's CSRF token nothing is written.
     let r = app.post_form("/programs", Some(&min), &[("name", "x")]).await;
@@ -360,4 +369,60 @@ pub async fn the_whole_flow_works_with_forms_only(app: TestApp) {
         "{}",
         page.body
     );
+}
+
+pub async fn enrolment_is_taken_only_within_the_programme_period(app: TestApp) {
+    let app = app.at(datetime!(2025-01-31 23:00 UTC));
+    let id = create_machines(&app).await;
+    let apply = json!({"nib": SMD_NIB, "machine_price": 100_000_000, "machine_origin": "domestic"});
+    let path = format!("/api/v1/programs/{id}/enrolments");
+    // The day before the start: refused with the period, and the check says so too.
+    let r = app.api("POST", &path, Some("pemilik"), Some(apply.clone())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(codes(&r), ["enrolment.period"]);
+    assert!(r.json()["errors"][0]["message"].as_str().unwrap().contains("2025-02-01"), "{}", r.body);
+    let check = format!("/api/v1/programs/{id}/eligibility?nib={SMD_NIB}");
+    let r = app.api("GET", &check, Some("petugas.samarinda"), None).await;
+    assert_eq!(codes_of_unmet(&r), ["enrolment.period"]);
+    // The day after the end: an officer enrolling is refused the same way.
+    let app = app.at(datetime!(2025-12-01 00:00 UTC));
+    let r = app.api("POST", &path, Some("petugas.samarinda"), Some(apply.clone())).await;
+    assert_eq!((r.status, codes(&r)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["enrolment.period".to_string()]));
+    // The last day still counts.
+    let app = app.at(datetime!(2025-11-30 16:59 UTC));
+    let r = app.api("POST", &path, Some("pemilik"), Some(apply)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+pub async fn an_enterprise_with_a_programme_history_is_not_deleted(app: TestApp) {
+    let app = app.at(IN_2025);
+    let id = create_machines(&app).await;
+    let apply = json!({"nib": SMD_NIB, "machine_price": 100_000_000, "machine_origin": "domestic"});
+    let r = app.api("POST", &format!("/api/v1/programs/{id}/enrolments"), Some("pemilik"), Some(apply)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let eid = r.json()["id"].as_i64().unwrap();
+    // Even a rejected application is history the ledger keeps.
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/programs/enrolments/{eid}/reject"),
+            Some("kemenperin"),
+            Some(json!({"reason": "mesin bekas"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.api("DELETE", &format!("/api/v1/enterprises/{SMD_NIB}"), Some("admin"), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(codes(&r), ["enterprise.has_programs"]);
+    assert!(r.json()["detail"].as_str().unwrap().contains("riwayat fasilitasi program"), "{}", r.body);
+    // The page says why, and the record is still there.
+    let (admin, csrf) = app.login("admin").await;
+    let r = app.post_form(&format!("/enterprises/{SMD_NIB}/delete"), Some(&admin), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("IKM ini memiliki riwayat fasilitasi program; data tidak dapat dihapus"), "{}", r.body);
+    let r = app.api("GET", &format!("/api/v1/enterprises/{SMD_NIB}"), Some("admin"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // An enterprise without one is deleted as before.
+    let r = app.api("DELETE", &format!("/api/v1/enterprises/{BPN_NIB}"), Some("admin"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
 }

@@ -74,6 +74,10 @@ fn figures(year: i32, workers: &str, inv: &str) -> FiguresDraft {
     }
 }
 
+fn web_config() -> WebConfig {
+    WebConfig { login_attempts_per_minute: 5, demo: true, ..WebConfig::default() }
+}
+
 pub async fn sqlite_store() -> (Arc<dyn Store>, Box<dyn std::any::Any + Send + Sync>) {
     let s = naikkelas_store_sqlite::SqliteStore::open_temporary().await.expect("temporary SQLite");
     s.migrate().await.expect("migrate");
@@ -133,9 +137,16 @@ impl TestApp {
             svc.add_user(&sys, &d).await.unwrap();
             tokens.insert(u, svc.create_token(&sys, u, "test").await.unwrap());
         }
-        let state =
-            AppState::new(svc.clone(), WebConfig { login_attempts_per_minute: 5, demo: true, ..WebConfig::default() });
-        TestApp { router: naikkelas_web::router(state), svc, tokens, _keep: keep }
+        let router = naikkelas_web::router(AppState::new(svc.clone(), web_config()));
+        TestApp { router, svc, tokens, _keep: keep }
+    }
+
+    /// The same installation with the service's clock stopped at `now`, for
+    /// rules that depend on the date (e.g. a programme's enrolment period).
+    pub fn at(mut self, now: time::OffsetDateTime) -> TestApp {
+        self.svc = self.svc.with_clock(move || now);
+        self.router = naikkelas_web::router(AppState::new(self.svc.clone(), web_config()));
+        self
     }
 
     pub async fn send(&self, req: Request<Body>) -> Res {
