@@ -373,7 +373,7 @@ impl LinkageStore for PgStore {
     }
 
     async fn request(&self, id: i64) -> Result<Option<RequestRecord>> {
-        let mut conn = self.read.acquire().await.map_err(db)?;
+        let mut conn = self.primary.acquire().await.map_err(db)?;
         request_in(&mut conn, id).await
     }
 
@@ -392,7 +392,8 @@ impl LinkageStore for PgStore {
     }
 
     async fn candidates(&self, q: &CandidateQuery) -> Result<Vec<CandidateRecord>> {
-        let mut conn = self.read.acquire().await.map_err(db)?;
+        // The primary, not a replica: a suspension just recorded must drop the holder at once.
+        let mut conn = self.primary.acquire().await.map_err(db)?;
         let mut holders = holders_of_all(
             live_certificates(&mut conn, q.today, &q.standards, None, q.kbli.as_ref()).await?,
             &q.standards,
@@ -472,7 +473,7 @@ impl LinkageStore for PgStore {
     }
 
     async fn interest(&self, id: i64) -> Result<Option<InterestRecord>> {
-        let mut conn = self.read.acquire().await.map_err(db)?;
+        let mut conn = self.primary.acquire().await.map_err(db)?;
         interest_in(&mut conn, id).await
     }
 
