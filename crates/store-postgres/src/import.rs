@@ -100,19 +100,28 @@ async fn merge(
         let (id, profile) = profile_of(&row)?;
         ents.insert(profile.nib.to_string(), Enterprise { id: Some(id), profile, dirty: false });
     }
-    let figs_rows = sqlx::query(
-        "SELECT e.nib, f.year, f.workers, f.investment_idr, f.production_idr, f.export_usd_cents, f.capacity, \
-         f.capacity_unit, f.finalised_at IS NOT NULL FROM figures f JOIN enterprises e ON e.id = f.enterprise_id \
-         WHERE e.nib = ANY($1)",
-    )
-    .bind(&nibs)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
+    // By the ids just locked, so the plan is an index scan of the primary
+    // key whatever the statistics say (during a load they lag far behind
+    // the table); and no query at all when every NIB is new.
+    let nib_of: HashMap<i64, &str> = ents.iter().map(|(nib, e)| (e.id.expect("stored"), nib.as_str())).collect();
+    let figs_rows = if ents.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query(
+            "SELECT f.enterprise_id, f.year, f.workers, f.investment_idr, f.production_idr, f.export_usd_cents, \
+             f.capacity, f.capacity_unit, f.finalised_at IS NOT NULL FROM figures f \
+             WHERE f.enterprise_id = ANY($1)",
+        )
+        .bind(nib_of.keys().copied().collect::<Vec<i64>>())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    };
     let mut years: HashMap<(String, i32), Year> = HashMap::with_capacity(figs_rows.len() + rows.len());
     for row in &figs_rows {
         let f = figures_of(row, 1);
-        years.insert((row.get(0), f.year), Year { figures: f, finalised: row.get(8), dirty: false });
+        let nib = nib_of[&row.get::<i64, _>(0)].to_string();
+        years.insert((nib, f.year), Year { figures: f, finalised: row.get(8), dirty: false });
     }
 
     let mut outcomes = Vec::with_capacity(rows.len());
