@@ -245,7 +245,7 @@ async fn serve(svc: Service, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(WebConfig::default().login_attempts_per_minute);
-    let web = WebConfig { secure_cookies: cfg.secure_cookies, demo, login_attempts_per_minute, ..WebConfig::default() };
+    let web = WebConfig { secure_cookies: cfg.secure_cookies, demo, login_attempts_per_minute };
     let state = AppState::new(svc.clone(), web);
     // Expiry and missed surveillance are recorded without anyone pressing a button.
     naikkelas_app::certification::spawn_sweep(svc.clone(), std::time::Duration::from_secs(3600));
