@@ -62,10 +62,9 @@ for role in anonymous admin kemenperin petugas.samarinda pemilik auditor.lspro; 
         --suppress-health-check all --no-color >"$log" 2>&1
     code=$?
     set -e
-    cases=$(grep -oE '[0-9]+ generated, [0-9]+ found [0-9]+ unique failures|[0-9]+ generated, no failures found' "$log" | tail -1)
-    [ -z "$cases" ] && cases=$(grep -oE '[0-9]+ generated' "$log" | tail -1)
-    kinds=$(sed -n '/^Failures:/,/^$/p' "$log" | grep -oE 'ST[0-9]+ [^:]+: [0-9]+' | paste -sd ',' -)
-    tested=$(grep -oE 'Tested: [0-9]+' "$log" | tail -1)
+    cases=$(grep -oE '[0-9]+ generated, [0-9a-z ]+' "$log" | tail -1 || true)
+    kinds=$(sed -n '/^Failures:/,/^$/p' "$log" | grep -oE 'ST[0-9]+ [^:]+: [0-9]+' | paste -sd ',' - || true)
+    tested=$(grep -oE 'Tested: [0-9]+' "$log" | tail -1 || true)
     printf '%-18s exit %d  %s; %s%s\n' "$role" "$code" "${tested:-?}" "${cases:-see $log}" "${kinds:+; $kinds}"
     [ "$code" -ne 0 ] && failed=1
 done
