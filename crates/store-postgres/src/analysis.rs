@@ -128,8 +128,10 @@ impl AnalysisStore for PgStore {
 
     async fn transition_years(&self) -> Result<Vec<i32>> {
         let years: Vec<i32> = sqlx::query_scalar(
-            "SELECT y.year FROM (SELECT DISTINCT year FROM figures) y
-             WHERE EXISTS (SELECT 1 FROM figures n WHERE n.year = y.year + 1)
+            // From the provincial rollup cells (a few thousand rows), not
+            // a scan of the figures.
+            "SELECT DISTINCT y.year FROM insight_rollup_province y
+             WHERE y.units > 0 AND EXISTS (SELECT 1 FROM insight_rollup_province n WHERE n.year = y.year + 1 AND n.units > 0)
              ORDER BY y.year",
         )
         .fetch_all(&self.read)

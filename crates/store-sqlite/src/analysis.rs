@@ -55,14 +55,29 @@ fn push_region(qb: &mut QueryBuilder<'_, Sqlite>, region: Option<&RegionCode>) {
 impl AnalysisStore for SqliteStore {
     async fn transitions(&self, region: Option<&RegionCode>, ladder: Ladder, year: i32) -> Result<Vec<TransitionCell>> {
         let c = column(ladder);
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT a.{c} AS from_rung, b.{c} AS to_rung, COUNT(*) AS n
-             FROM figures a JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
-             JOIN enterprises e ON e.id = a.enterprise_id
-             WHERE a.quality_level <> '' AND b.quality_level <> '' AND a.year = "
-        ));
-        qb.push_bind(year);
-        push_region(&mut qb, region);
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT a.{c} AS from_rung, b.{c} AS to_rung, COUNT(*) AS n FROM "));
+        match region {
+            // A region's enterprises first (region index), then their two
+            // years by the figures key; CROSS JOIN fixes that order, which
+            // the planner would otherwise start from the whole year.
+            Some(r) => {
+                qb.push("enterprises e CROSS JOIN figures a ON a.enterprise_id = e.id AND a.year = ");
+                qb.push_bind(year);
+                qb.push(
+                    " JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
+                      WHERE a.quality_level <> '' AND b.quality_level <> ''",
+                );
+                push_region(&mut qb, Some(r));
+            }
+            None => {
+                qb.push(
+                    "figures a JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
+                     WHERE a.quality_level <> '' AND b.quality_level <> '' AND a.year = ",
+                );
+                qb.push_bind(year);
+            }
+        }
         qb.push(format!(" GROUP BY a.{c}, b.{c} ORDER BY {}, {}", rank(ladder, "a"), rank(ladder, "b")));
         let rows = qb.build().fetch_all(self.pool()).await.db()?;
         rows.iter()
@@ -128,8 +143,10 @@ impl AnalysisStore for SqliteStore {
 
     async fn transition_years(&self) -> Result<Vec<i32>> {
         let years: Vec<i64> = sqlx::query_scalar(
-            "SELECT y.year FROM (SELECT DISTINCT year FROM figures) y
-             WHERE EXISTS (SELECT 1 FROM figures n WHERE n.year = y.year + 1)
+            // From the provincial rollup cells (a few thousand rows), not
+            // a scan of the figures.
+            "SELECT DISTINCT y.year FROM insight_rollup_province y
+             WHERE y.units > 0 AND EXISTS (SELECT 1 FROM insight_rollup_province n WHERE n.year = y.year + 1 AND n.units > 0)
              ORDER BY y.year",
         )
         .fetch_all(self.pool())
