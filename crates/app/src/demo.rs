@@ -18,7 +18,7 @@ pub struct DemoAccount {
 
 /// Demo credentials are public by design: they exist only in databases
 /// created by `naikkelas demo`.
-pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 7] = [
     DemoAccount { username: "admin", password: "admin-demo-2026", role: "admin", label_key: "demo.admin" },
     DemoAccount {
         username: "kemenperin",
@@ -31,6 +31,14 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
         password: "samarinda-demo-2026",
         role: "officer",
         label_key: "demo.officer",
+    },
+    // A second officer of the same region, so that the maker–checker rule of
+    // programme enrolments (verify by one, approve by another) can be tried.
+    DemoAccount {
+        username: "petugas2.samarinda",
+        password: "samarinda2-demo-2026",
+        role: "officer",
+        label_key: "demo.officer2",
     },
     DemoAccount { username: "pemilik", password: "pemilik-demo-2026", role: "owner", label_key: "demo.owner" },
     DemoAccount {
@@ -126,8 +134,12 @@ pub async fn add_demo_permits(svc: &Service) -> AppResult<u64> {
 /// use cases so every rule and audit entry applies. Deterministic (the
 /// enterprises are taken in list order); skipped when programmes exist.
 /// Rates and amounts follow DOMAIN.md §9. Returns the enrolments made.
+///
+/// The history is written as of a day inside the programmes' period, since
+/// applications are taken only between their start and end dates.
 pub async fn add_demo_programs(svc: &Service) -> AppResult<u64> {
     use crate::programs::{AllocationForm, EnrolForm, MoneyForm, ProgramForm};
+    let svc = &svc.clone().with_clock(|| time::macros::datetime!(2025-06-16 01:00 UTC));
     let user = |name: &'static str| async move {
         let u = svc.store().user_by_username(name).await?.ok_or(AppError::NotFound)?;
         AppResult::Ok(crate::auth::actor_of(&u))
