@@ -64,12 +64,12 @@ test("an analyst goes from the national map to a province's regencies and export
   assert.deepEqual(await axe(page), [], "national dashboard");
 
   // Clicking East Kalimantan on the map drills down to the province.
+  await page.locator("#insight-map").scrollIntoViewIfNeeded();
   const chart = await page.evaluate(() => {
     const el = document.getElementById("insight-map");
     const c = window.echarts.getInstanceByDom(el);
-    // The pixel of the province's label point, from the map's own projection.
-    const region = c.getModel().getSeries()[0].coordinateSystem.getRegion("64");
-    const [x, y] = c.convertToPixel({ seriesIndex: 0 }, region.getCenter());
+    // Inland East Kalimantan (116.5° E, 0.5° N), through the map's own projection.
+    const [x, y] = c.convertToPixel({ seriesIndex: 0 }, [116.5, 0.5]);
     const box = el.getBoundingClientRect();
     return { x: box.left + x, y: box.top + y };
   });
