@@ -51,33 +51,41 @@ fn push_region(qb: &mut QueryBuilder<'_, Sqlite>, region: Option<&RegionCode>) {
     }
 }
 
+/// `FROM … WHERE` of the pairs of figures rows (a = year t, b = t + 1) of
+/// the enterprises in `region`, with `e` the enterprise. With a region its
+/// enterprises come first (region index) and each year is found by the
+/// figures key; CROSS JOIN keeps that order, which SQLite's planner would
+/// otherwise start from a whole year's figures (a regency among 200k
+/// enterprises: 0.04 s against 0.40 s).
+fn push_pairs(qb: &mut QueryBuilder<'_, Sqlite>, region: Option<&RegionCode>, year: i32) {
+    match region {
+        Some(r) => {
+            qb.push(
+                " FROM enterprises e CROSS JOIN figures a ON a.enterprise_id = e.id
+                  CROSS JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
+                  WHERE a.quality_level <> '' AND b.quality_level <> '' AND a.year = ",
+            );
+            qb.push_bind(year);
+            push_region(qb, Some(r));
+        }
+        None => {
+            qb.push(
+                " FROM figures a JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
+                  JOIN enterprises e ON e.id = a.enterprise_id
+                  WHERE a.quality_level <> '' AND b.quality_level <> '' AND a.year = ",
+            );
+            qb.push_bind(year);
+        }
+    }
+}
+
 #[async_trait]
 impl AnalysisStore for SqliteStore {
     async fn transitions(&self, region: Option<&RegionCode>, ladder: Ladder, year: i32) -> Result<Vec<TransitionCell>> {
         let c = column(ladder);
         let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT a.{c} AS from_rung, b.{c} AS to_rung, COUNT(*) AS n FROM "));
-        match region {
-            // A region's enterprises first (region index), then their two
-            // years by the figures key; CROSS JOIN fixes that order, which
-            // the planner would otherwise start from the whole year.
-            Some(r) => {
-                qb.push("enterprises e CROSS JOIN figures a ON a.enterprise_id = e.id AND a.year = ");
-                qb.push_bind(year);
-                qb.push(
-                    " JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
-                      WHERE a.quality_level <> '' AND b.quality_level <> ''",
-                );
-                push_region(&mut qb, Some(r));
-            }
-            None => {
-                qb.push(
-                    "figures a JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
-                     WHERE a.quality_level <> '' AND b.quality_level <> '' AND a.year = ",
-                );
-                qb.push_bind(year);
-            }
-        }
+            QueryBuilder::new(format!("SELECT a.{c} AS from_rung, b.{c} AS to_rung, COUNT(*) AS n"));
+        push_pairs(&mut qb, region, year);
         qb.push(format!(" GROUP BY a.{c}, b.{c} ORDER BY {}, {}", rank(ladder, "a"), rank(ladder, "b")));
         let rows = qb.build().fetch_all(self.pool()).await.db()?;
         rows.iter()
@@ -103,15 +111,10 @@ impl AnalysisStore for SqliteStore {
             "SELECT e.nib, e.name, e.regency_code,
                     COALESCE((SELECT k.division FROM enterprise_kbli k WHERE k.enterprise_id = e.id ORDER BY k.position LIMIT 1), '')
                         AS division,
-                    a.{c} AS from_rung, b.{c} AS to_rung
-             FROM figures a JOIN figures b ON b.enterprise_id = a.enterprise_id AND b.year = a.year + 1
-             JOIN enterprises e ON e.id = a.enterprise_id
-             WHERE a.quality_level <> '' AND b.quality_level <> '' AND {} {op} {} AND a.year = ",
-            rank(q.ladder, "b"),
-            rank(q.ladder, "a"),
+                    a.{c} AS from_rung, b.{c} AS to_rung"
         ));
-        qb.push_bind(q.year);
-        push_region(&mut qb, q.region.as_ref());
+        push_pairs(&mut qb, q.region.as_ref(), q.year);
+        qb.push(format!(" AND {} {op} {}", rank(q.ladder, "b"), rank(q.ladder, "a")));
         if let Some(after) = &q.after {
             qb.push(" AND e.nib > ").push_bind(after.as_str().to_string());
         }
