@@ -30,7 +30,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 
 /// List the registry in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "registry", params(ListParams),
-    responses((status = 200, body = EnterpriseList), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = EnterpriseList), (status = 401, body = Problem), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 422, body = Problem)))]
 pub async fn list(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
@@ -43,7 +43,7 @@ pub async fn list(
 
 /// Counts per filter value for the same filters as the list.
 #[utoipa::path(get, path = "/api/v1/facets/enterprises", tag = "registry", params(ListParams),
-    responses((status = 200, body = FacetsOut), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = FacetsOut), (status = 401, body = Problem), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 422, body = Problem)))]
 pub async fn facets(
     State(st): State<AppState>,
     UserLang(lang): UserLang,

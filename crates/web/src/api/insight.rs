@@ -90,7 +90,7 @@ pub struct OpenDataOut {
 /// exports by KBLI division, size classes and quality levels, certification and readiness coverage,
 /// programme budget absorption, the trend over the years and the areas one level down.
 #[utoipa::path(get, path = "/api/v1/insight/dashboard", tag = "insight", params(DashboardParams),
-    responses((status = 200, body = DashboardOut), (status = 404, body = Problem, description = "Region outside the caller's scope"),
+    responses((status = 200, body = DashboardOut), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 404, body = Problem, description = "Region outside the caller's scope"),
         (status = 422, body = Problem, description = "Unknown region, district, year without figures, region without figures")))]
 pub async fn dashboard(
     State(st): State<AppState>,
@@ -105,7 +105,7 @@ pub async fn dashboard(
 
 /// One value per province for the choropleth (national view: ministry and admin).
 #[utoipa::path(get, path = "/api/v1/insight/map", tag = "insight", params(MapParams),
-    responses((status = 200, body = MapOut), (status = 404, body = Problem, description = "The national map is outside your scope"), (status = 422, body = Problem, description = "Unknown metric or year without figures")))]
+    responses((status = 200, body = MapOut), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 404, body = Problem, description = "The national map is outside your scope"), (status = 422, body = Problem, description = "Unknown metric or year without figures")))]
 pub async fn map(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
@@ -118,7 +118,7 @@ pub async fn map(
 
 /// The regencies of a province ranked by a metric, highest first.
 #[utoipa::path(get, path = "/api/v1/insight/regencies", tag = "insight", params(RankingParams),
-    responses((status = 200, body = RankingOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = RankingOut), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn regencies(
     State(st): State<AppState>,
     UserLang(lang): UserLang,

@@ -398,7 +398,7 @@ pub async fn create(
 
 /// A programme with its absorption and the enrolments the caller may see.
 #[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "programs", params(("id" = i64, Path)),
-    responses((status = 200, body = ProgramDetailOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = ProgramDetailOut), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 404, body = Problem)))]
 pub async fn get(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
@@ -432,7 +432,7 @@ pub async fn allocate(
 /// Whether an enterprise meets the programme's rules, with every unmet one.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/eligibility", tag = "programs",
     params(("id" = i64, Path), NibParams),
-    responses((status = 200, body = EligibilityOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = EligibilityOut), (status = 403, body = Problem, description = "Your role has no access to this"), (status = 404, body = Problem)))]
 pub async fn eligibility(
     State(st): State<AppState>,
     UserLang(lang): UserLang,
