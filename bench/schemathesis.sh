@@ -13,7 +13,8 @@
 # when any role found a failure; full output in $OUT (default
 # target/schemathesis/), one log per role.
 #
-# BIN=path/to/naikkelas skips the build (default: a debug build).
+# BIN=path/to/naikkelas skips the build (default: a debug build); ROLES="admin
+# pemilik" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX_EXAMPLES=${1:-25}
@@ -45,7 +46,7 @@ curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "server did not s
 CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
 failed=0
 printf '%-18s %s\n' role result
-for role in anonymous admin kemenperin petugas.samarinda pemilik auditor.lspro; do
+for role in ${ROLES:-anonymous admin kemenperin petugas.samarinda pemilik auditor.lspro}; do
     auth=()
     if [ "$role" != anonymous ]; then
         if ! token=$("$BIN" --db "$DB" token create "$role" --name schemathesis 2>/dev/null); then
