@@ -57,10 +57,11 @@ for role in ${ROLES:-anonymous admin kemenperin petugas.samarinda pemilik audito
     fi
     log="$OUT/$role.log"
     set +e
-    schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" --url "http://127.0.0.1:$PORT" \
+    # From $OUT: schemathesis keeps its example database in ./.schemathesis.
+    (cd "$OUT" && schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" --url "http://127.0.0.1:$PORT" \
         "${auth[@]}" --checks "$CHECKS" --max-examples "$MAX_EXAMPLES" --max-time "$MAX_SECONDS" \
         --seed "$SEED" --workers 2 --request-timeout 30 --phases examples,coverage,fuzzing \
-        --suppress-health-check all --no-color >"$log" 2>&1
+        --suppress-health-check all --no-color) >"$log" 2>&1
     code=$?
     set -e
     cases=$(grep -oE '[0-9]+ generated, [0-9a-z ]+' "$log" | tail -1 || true)
