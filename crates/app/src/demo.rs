@@ -4,7 +4,7 @@ use crate::auth::UserDraft;
 use crate::error::{AppError, AppResult};
 use crate::service::Service;
 use naikkelas_core::permit::Permit;
-use naikkelas_core::{Actor, RegionCode, Scope};
+use naikkelas_core::{Actor, Nib, RegionCode, Scope};
 use naikkelas_store::EnterpriseQuery;
 use time::{Date, Duration, Month};
 
@@ -297,9 +297,26 @@ pub async fn add_demo_linkage(svc: &Service) -> AppResult<u64> {
     };
     svc.save_buyer_profile(&buyer, &profile).await?;
     let deadline = (svc.now().date() + Duration::days(90)).to_string();
+    let mut requests = Vec::new();
     for (title, kbli, keywords, standard, amount, unit, regions) in [
-        ("Kopi bubuk untuk kantin pabrik dan minimarket", "10761", "kopi bubuk, kopi robusta", "SNI 2983:2014", "100", "kg", "64"),
-        ("Air minum dalam kemasan untuk 12 pabrik", "11040", "air minum kemasan", "SNI 3553:2015", "1.500", "liter", "64.72, 64.71"),
+        (
+            "Kopi bubuk untuk kantin pabrik dan minimarket",
+            "10761",
+            "kopi bubuk, kopi robusta",
+            "SNI 2983:2014",
+            "100",
+            "kg",
+            "64",
+        ),
+        (
+            "Air minum dalam kemasan untuk 12 pabrik",
+            "11040",
+            "air minum kemasan",
+            "SNI 3553:2015",
+            "1.500",
+            "liter",
+            "64.72, 64.71",
+        ),
     ] {
         let d = RequestDraft {
             title: title.into(),
@@ -312,7 +329,27 @@ pub async fn add_demo_linkage(svc: &Service) -> AppResult<u64> {
             deadline: deadline.clone(),
             status: String::new(),
         };
-        svc.post_sourcing_request(&buyer, &d).await?;
+        requests.push(svc.post_sourcing_request(&buyer, &d).await?);
+    }
+    // One conversation carried through: the buyer contacts the best match of
+    // the coffee request, its owner accepts, and supply begins, so the
+    // interest, the revealed contact and the L5 rung can be seen at once.
+    if let Some(best) = svc.sourcing_matches(&buyer, crate::i18n::Lang::Id, requests[0]).await?.into_iter().next() {
+        let message = "Kami membutuhkan 100 kg kopi bubuk per bulan untuk kantin pabrik. Mohon penawaran harga.";
+        let interest = svc.express_interest(&buyer, requests[0], &best.nib, message).await?;
+        let owner = Actor {
+            user_id: 0,
+            username: "demo".into(),
+            role: naikkelas_core::Role::Owner,
+            region: None,
+            enterprise: Some(Nib::parse(&best.nib).map_err(|_| AppError::NotFound)?),
+        };
+        svc.answer_interest(&owner, interest, true).await?;
+        let supply = crate::linkage::SupplyDraft {
+            started_on: svc.now().date().to_string(),
+            note: "Kontrak pasok 12 bulan, pengiriman bulanan ke Jakarta.".into(),
+        };
+        svc.record_supply(&buyer, interest, &supply).await?;
     }
     Ok(issued)
 }

@@ -7,11 +7,13 @@
 //! under CI) they print SKIPPED and pass.
 
 use naikkelas_app::certification::{ApplicationDraft, BodyDraft, EventInput};
+use naikkelas_app::linkage::SupplyDraft;
 use naikkelas_app::readiness::{ActionDraft, AnswerDraft};
 use naikkelas_app::Service;
 use naikkelas_core::certification::LiveStatus;
+use naikkelas_core::linkage::RequestDraft;
 use naikkelas_core::permit::{Permit, PermitKind};
-use naikkelas_core::{Actor, Scope};
+use naikkelas_core::{Actor, Role, Scope};
 use naikkelas_store::transfer::{TableChecksum, Transfer};
 use naikkelas_store::{AuditContext, EnterpriseQuery, Store};
 use naikkelas_store_postgres::PgStore;
@@ -98,7 +100,7 @@ async fn installation(url: &str, path: &str) -> Issued {
     ok(&["--db", url, "migrate"]);
     ok(&["--db", url, "user", "add", "admin", "--role", "admin", "--name", "Admin Dinas"]);
     ok(&["--db", url, "token", "create", "admin"]);
-    ok(&["--db", url, "demo", "--no-serve", "--enterprises", "300", "--years", "3"]);
+    ok(&["--db", url, "demo", "--no-serve", "--enterprises", "3000", "--years", "3"]);
 
     let store = SqliteStore::open(path).await.unwrap();
     let svc = Service::new(Arc::new(store.clone())).await.unwrap();
@@ -203,6 +205,31 @@ async fn installation(url: &str, path: &str) -> Issued {
     svc.rotate_signing_key(&sys).await.unwrap();
     let payload = svc.certificate_payload(&granted).await.unwrap().unwrap();
     assert_ne!(payload, old_payload);
+
+    // Linkage: the demo buyer asks for the certified product, contacts the
+    // holder, who accepts, and supply is recorded.
+    let buyer = naikkelas_app::auth::actor_of(&store.user_by_username("pembeli").await.unwrap().expect("demo buyer"));
+    let request = RequestDraft {
+        title: "Kopi bubuk untuk kantin pabrik".into(),
+        kbli: rec.profile.kbli[0].to_string(),
+        standards: COFFEE.into(),
+        min_capacity: "1".into(),
+        capacity_unit: "kg".into(),
+        deadline: (svc.now().date() + time::Duration::days(60)).to_string(),
+        ..RequestDraft::default()
+    };
+    let request = svc.post_sourcing_request(&buyer, &request).await.unwrap();
+    let interest = svc.express_interest(&buyer, request, nib.as_str(), "Mohon penawaran harga.").await.unwrap();
+    let owner = Actor {
+        user_id: 0,
+        username: "pemilik".into(),
+        role: Role::Owner,
+        region: None,
+        enterprise: Some(nib.clone()),
+    };
+    svc.answer_interest(&owner, interest, true).await.unwrap();
+    let supply = SupplyDraft { started_on: "2026-12-01".into(), note: "Kontrak 12 bulan".into() };
+    svc.record_supply(&buyer, interest, &supply).await.unwrap();
     store.pool().close().await;
     Issued { id, number, old_payload, payload }
 }
