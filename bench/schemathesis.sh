@@ -67,8 +67,15 @@ for role in ${ROLES:-anonymous admin kemenperin petugas.samarinda pemilik audito
     cases=$(grep -oE '[0-9]+ generated, [0-9a-z ]+' "$log" | tail -1 || true)
     kinds=$(sed -n '/^Failures:/,/^$/p' "$log" | grep -oE 'ST[0-9]+ [^:]+: [0-9]+' | paste -sd ',' - || true)
     tested=$(grep -oE 'Tested: [0-9]+' "$log" | tail -1 || true)
-    printf '%-18s exit %d  %s; %s%s\n' "$role" "$code" "${tested:-?}" "${cases:-see $log}" "${kinds:+; $kinds}"
-    [ "$code" -ne 0 ] && failed=1
+    # schemathesis 4.32 on Python 3.11 sometimes fails inside hypothesis
+    # ("AST constructor recursion depth mismatch") while generating for one
+    # operation: reported, but an API failure only when a check failed.
+    internal=$(grep -c '^Runtime Error' "$log" || true)
+    printf '%-18s exit %d  %s; %s%s%s\n' "$role" "$code" "${tested:-?}" "${cases:-see $log}" "${kinds:+; $kinds}" \
+        "$( [ "${internal:-0}" -gt 0 ] && echo "; $internal schemathesis internal error(s)")"
+    if grep -q 'unique failures' "$log" || { [ "$code" -ne 0 ] && [ "${internal:-0}" -eq 0 ]; }; then
+        failed=1
+    fi
 done
 grep -iE 'panicked|internal error' "$OUT/server.log" | head -5 || true
 exit "$failed"
