@@ -143,7 +143,8 @@ impl Actor {
     /// Reading a sourcing request and its matches: its buyer, and officials,
     /// who see only the matches in their scope ([`Actor::sourcing_match_scope`]).
     pub fn can_read_sourcing_request(&self, buyer_user_id: i64) -> bool {
-        self.can_manage_sourcing_request(buyer_user_id) || matches!(self.role, Role::Admin | Role::Ministry | Role::Officer)
+        self.can_manage_sourcing_request(buyer_user_id)
+            || matches!(self.role, Role::Admin | Role::Ministry | Role::Officer)
     }
 
     /// Which candidate suppliers of a request this actor sees: the request's

@@ -757,12 +757,13 @@ impl SqliteStore {
         // The append-only triggers stop deletes from the audit log and the
         // programme ledger; they are set aside for the clearing and restored
         // as they were.
-        let triggers: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
-                 AND tbl_name IN ('audit_log', 'program_ledger')")
-                .fetch_all(&mut *tx)
-                .await
-                .db()?;
+        let triggers: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
+                 AND tbl_name IN ('audit_log', 'program_ledger')",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
         for (name, _) in &triggers {
             sqlx::query(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\""))).execute(&mut *tx).await.db()?;
         }

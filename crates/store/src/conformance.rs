@@ -42,8 +42,9 @@
 
 pub use crate::conformance_analysis::*;
 pub use crate::conformance_certification::*;
-pub use crate::conformance_programs::*;
+pub use crate::conformance_insight::*;
 pub use crate::conformance_linkage::*;
+pub use crate::conformance_programs::*;
 pub use crate::conformance_readiness::*;
 use crate::{
     AuditContext, EnterpriseQuery, ImportRow, NewApiToken, NewUser, RowOutcome, SessionRecord, Store, StoreError,
@@ -106,6 +107,8 @@ macro_rules! conformance_tests {
             story_linkage_requests_interests_and_audit,
             story_candidates_follow_live_certificates_and_the_ladder,
             story_directory_lists_certified_ikm_only,
+            story_rollups_follow_every_write,
+            story_coverage_of_an_empty_region,
         );
     };
 }

@@ -14,8 +14,8 @@
 pub mod analysis;
 pub mod certification;
 pub mod error;
-pub mod linkage;
 pub mod insight;
+pub mod linkage;
 pub mod programs;
 pub mod readiness;
 pub mod records;
@@ -31,18 +31,18 @@ pub mod conformance_analysis;
 #[cfg(feature = "conformance")]
 pub mod conformance_certification;
 #[cfg(feature = "conformance")]
+pub mod conformance_insight;
+#[cfg(feature = "conformance")]
 pub mod conformance_linkage;
 #[cfg(feature = "conformance")]
 pub mod conformance_programs;
-#[cfg(feature = "conformance")]
-pub mod conformance_insight;
 #[cfg(feature = "conformance")]
 pub mod conformance_readiness;
 
 pub use certification::CertificationStore;
 pub use error::StoreError;
-pub use linkage::LinkageStore;
 pub use insight::InsightStore;
+pub use linkage::LinkageStore;
 pub use programs::ProgramStore;
 pub use records::*;
 

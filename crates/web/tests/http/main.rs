@@ -6,8 +6,8 @@
 mod analysis;
 mod api;
 mod certification;
-mod linkage;
 mod insight;
+mod linkage;
 mod openapi;
 mod programs;
 mod readiness;
@@ -40,6 +40,11 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends! {
+    insight::dashboards_follow_the_scope,
+    insight::map_and_ranking_come_from_the_rollups,
+    insight::bad_dashboard_input_is_a_clear_problem,
+    insight::dashboard_page_exports_and_geometry,
+    insight::open_data_is_public_without_small_cells,
     analysis::leading_sectors_match_the_hand_computed_example,
     analysis::bad_analysis_input_is_a_clear_problem,
     analysis::transitions_and_movers_stay_in_the_region,
@@ -71,11 +76,6 @@ on_both_backends! {
     ui::home_offers_demo_logins_and_every_error_page_a_way_back,
     ui::administrators_manage_users_and_nobody_else_does,
     ui::an_officer_imports_a_file_in_the_browser_and_gets_the_rejected_rows,
-    insight::dashboards_follow_the_scope,
-    insight::map_and_ranking_come_from_the_rollups,
-    insight::bad_dashboard_input_is_a_clear_problem,
-    insight::dashboard_page_exports_and_geometry,
-    insight::open_data_is_public_without_small_cells,
     readiness::owner_goes_from_applicable_standard_to_pdf_and_action_plan,
     readiness::bad_answers_are_refused_with_a_reason,
     readiness::assessments_outside_the_scope_answer_404,
