@@ -7,47 +7,15 @@ use crate::{corrupt, db, PgStore};
 use async_trait::async_trait;
 use naikkelas_core::insight::impact::{CohortCell, Stratum};
 use naikkelas_core::insight::transitions::{Direction, Ladder};
-use naikkelas_core::{Nib, QualityLevel, RegionCode, RegionLevel, SizeClass};
+use naikkelas_core::{Nib, QualityLevel, RegionCode, SizeClass};
+use naikkelas_store::analysis::sql::{column, moved_up, rank, region_column};
 use naikkelas_store::analysis::*;
 use naikkelas_store::Result;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-/// The stored rung column of a ladder.
-fn column(ladder: Ladder) -> &'static str {
-    match ladder {
-        Ladder::SizeClass => "size_class",
-        Ladder::QualityLevel => "quality_level",
-    }
-}
-
-/// An SQL expression ordering a rung of figures row `alias`: size classes by
-/// their rank, levels L0–L5 as text (which sorts by rank).
-fn rank(ladder: Ladder, alias: &str) -> String {
-    match ladder {
-        Ladder::SizeClass => format!(
-            "(CASE {alias}.size_class WHEN 'kecil' THEN 1 WHEN 'menengah' THEN 2 WHEN 'besar' THEN 3 ELSE 0 END)"
-        ),
-        Ladder::QualityLevel => format!("{alias}.quality_level"),
-    }
-}
-
-/// Naik kelas between figures rows `a` and `b`: a higher size class or level.
-fn moved_up(a: &str, b: &str) -> String {
-    format!(
-        "({} > {} OR {b}.quality_level > {a}.quality_level)",
-        rank(Ladder::SizeClass, b),
-        rank(Ladder::SizeClass, a)
-    )
-}
-
 fn push_region(qb: &mut QueryBuilder<'_, Postgres>, region: Option<&RegionCode>) {
     if let Some(r) = region {
-        let column = match r.level() {
-            RegionLevel::Province => "e.province_code",
-            RegionLevel::Regency => "e.regency_code",
-            RegionLevel::District => "e.district_code",
-        };
-        qb.push(format!(" AND {column} = ")).push_bind(r.as_str().to_string());
+        qb.push(format!(" AND {} = ", region_column(r))).push_bind(r.as_str().to_string());
     }
 }
 

@@ -87,3 +87,47 @@ pub trait AnalysisStore: Send + Sync {
     /// is read from the start year's figures and the primary KBLI code.
     async fn impact_cohort(&self, q: &CohortQuery) -> Result<Vec<CohortCell>>;
 }
+
+/// SQL fragments both backends share: the stored rung columns of a ladder
+/// and their order are one schema fact (the `figures` table), written once.
+pub mod sql {
+    use naikkelas_core::insight::transitions::Ladder;
+    use naikkelas_core::{RegionCode, RegionLevel};
+
+    /// The stored rung column of a ladder.
+    pub fn column(ladder: Ladder) -> &'static str {
+        match ladder {
+            Ladder::SizeClass => "size_class",
+            Ladder::QualityLevel => "quality_level",
+        }
+    }
+
+    /// An SQL expression ordering a rung of figures row `alias`: size classes by
+    /// their rank, levels L0–L5 as text (which sorts by rank).
+    pub fn rank(ladder: Ladder, alias: &str) -> String {
+        match ladder {
+            Ladder::SizeClass => format!(
+                "(CASE {alias}.size_class WHEN 'kecil' THEN 1 WHEN 'menengah' THEN 2 WHEN 'besar' THEN 3 ELSE 0 END)"
+            ),
+            Ladder::QualityLevel => format!("{alias}.quality_level"),
+        }
+    }
+
+    /// Naik kelas between figures rows `a` and `b`: a higher size class or level.
+    pub fn moved_up(a: &str, b: &str) -> String {
+        format!(
+            "({} > {} OR {b}.quality_level > {a}.quality_level)",
+            rank(Ladder::SizeClass, b),
+            rank(Ladder::SizeClass, a)
+        )
+    }
+
+    /// The column of enterprise `e` that holds a region of this code's level.
+    pub fn region_column(r: &RegionCode) -> &'static str {
+        match r.level() {
+            RegionLevel::Province => "e.province_code",
+            RegionLevel::Regency => "e.regency_code",
+            RegionLevel::District => "e.district_code",
+        }
+    }
+}
