@@ -22,6 +22,7 @@ mod migrate;
 mod programs;
 mod readiness;
 mod registry;
+mod rollups;
 pub mod transfer;
 
 use async_trait::async_trait;

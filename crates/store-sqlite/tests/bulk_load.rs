@@ -73,7 +73,7 @@ async fn import(s: &SqliteStore, rows: &[ImportRow], bulk: bool) -> Vec<RowOutco
 }
 
 /// Everything an import writes, as text: the registry tables, the search
-/// entries and the index definitions.
+/// entries, the rollup cells and the index definitions.
 fn dump(path: &str) -> Vec<String> {
     let c = rusqlite::Connection::open(path).unwrap();
     let mut out = Vec::new();
@@ -84,6 +84,8 @@ fn dump(path: &str) -> Vec<String> {
         "SELECT * FROM enterprise_kbli ORDER BY enterprise_id, position",
         "SELECT rowid, body FROM enterprise_search ORDER BY rowid",
         "SELECT key, value FROM meta ORDER BY key",
+        "SELECT * FROM insight_rollup ORDER BY 1, 2, 3, 4, 5, 6",
+        "SELECT * FROM insight_rollup_province ORDER BY 1, 2, 3, 4, 5",
     ] {
         let mut s = c.prepare(q).unwrap();
         let n = s.column_count();
