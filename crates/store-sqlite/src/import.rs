@@ -75,16 +75,19 @@ struct Entry<'a> {
     /// The stored `latest_size_class`, to leave its index alone when the
     /// newest year's class does not move.
     latest_size: Option<SizeClass>,
+    /// The stored quality level ('L0' for a new enterprise), which a new
+    /// year of its figures records.
+    level: String,
     in_order: bool,
 }
 
 /// An enterprise with all its years, one result row per year (or one with
 /// a NULL year): columns 0–11 are [`FIND_PROFILE`]'s, 12 the stored
-/// `latest_size_class`, 13–21 one year.
+/// `latest_size_class`, 13–21 one year, 22 the stored quality level.
 const FIND_ENTERPRISE: &str = "SELECT e.id, e.name, e.owner_name, e.address, e.regency_code, e.district_code, \
      e.founded_year, e.phone, e.email, e.kbli, e.products, e.commodities, e.latest_size_class, f.year, f.workers, \
      f.investment_idr, f.production_idr, f.export_usd_cents, f.capacity, f.capacity_unit, f.size_class, \
-     f.finalised_at IS NOT NULL \
+     f.finalised_at IS NOT NULL, e.quality_level \
      FROM enterprises e LEFT JOIN figures f ON f.enterprise_id = e.id WHERE e.nib = ?1";
 const FIND_PROFILE: &str = "SELECT id, name, owner_name, address, regency_code, district_code, founded_year, \
      phone, email, kbli, products, commodities FROM enterprises WHERE id = ?1";
@@ -150,6 +153,7 @@ fn import_in(
                             profile_changed: false,
                             years: Vec::new(),
                             latest_size: None,
+                            level: "L0".to_string(),
                             in_order: false,
                         }
                     }
@@ -356,6 +360,7 @@ fn lookup<'a>(
         profile_changed: false,
         years: Vec::new(),
         latest_size: size_class_of(r.get_ref(12).bulk()?),
+        level: r.get(22).bulk()?,
         in_order: false,
     };
     let mut next = Some(r);
@@ -389,9 +394,10 @@ fn lookup<'a>(
 /// rows and search entry (an FTS delete re-tokenises the old text) are
 /// rewritten only when their source fields changed. With `defer_search`,
 /// a new enterprise gets no search entry here ([`bulk::finish`] adds it).
-/// A new year takes the enterprise's quality level at once (one lookup of
-/// the row just written), so the end of a bulk load has no pending levels
-/// to fill (an update of every new row, 10 s of a 1 M-row load).
+/// A new year takes the enterprise's quality level at once (read with the
+/// stored enterprise; 'L0' for a new one), so the end of a bulk load has no
+/// pending levels to fill (an update of every new row, 10 s of a 1 M-row
+/// load).
 fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str, defer_search: bool) -> Result<()> {
     let mut insert = conn
         .prepare_cached(
@@ -437,7 +443,7 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str, defer_
         .prepare_cached(
             "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents,
                  capacity, capacity_unit, size_class, quality_level)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT quality_level FROM enterprises WHERE id = ?1))",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .bulk()?;
     let mut update_figures = conn
@@ -547,7 +553,23 @@ fn write(conn: &Connection, entries: &[Entry], order: &[usize], at: &str, defer_
             let f = &*y.values;
             let class = f.size_class();
             let stmt = match y.stored {
-                None => &mut insert_figures,
+                None => {
+                    insert_figures
+                        .execute(params![
+                            e.id,
+                            f.year,
+                            f.workers,
+                            f.investment.get(),
+                            f.production.get(),
+                            f.export.cents(),
+                            f.capacity,
+                            f.capacity_unit,
+                            class.as_str(),
+                            e.level,
+                        ])
+                        .bulk()?;
+                    continue;
+                }
                 Some(stored) if stored == Some(class) => {
                     update_figures_same_class
                         .execute(params![
