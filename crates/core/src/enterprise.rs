@@ -163,15 +163,33 @@ fn list(s: &str, field: &str, e: &mut ValidationErrors) -> Vec<String> {
     items
 }
 
+/// Trims `s` and collapses each run of whitespace to one space, then checks
+/// it. One pass and one allocation: it runs for six fields of every
+/// imported row.
 pub(crate) fn text(s: &str, field: &str, required: bool, max: usize) -> Result<String, FieldError> {
-    let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut t = String::with_capacity(s.len());
+    let (mut chars, mut control, mut gap) = (0usize, false, false);
+    for c in s.chars() {
+        if c.is_whitespace() {
+            gap = !t.is_empty();
+            continue;
+        }
+        if gap {
+            t.push(' ');
+            chars += 1;
+            gap = false;
+        }
+        control |= c.is_control();
+        t.push(c);
+        chars += 1;
+    }
     if required && t.is_empty() {
         return Err(FieldError::new(field, "required"));
     }
-    if t.chars().count() > max {
+    if chars > max {
         return Err(FieldError::new(field, "text.too_long").with("max", max));
     }
-    if t.chars().any(|c| c.is_control()) {
+    if control {
         return Err(FieldError::new(field, "text.control"));
     }
     Ok(t)
@@ -217,6 +235,25 @@ pub fn parse_email(s: &str) -> Result<String, FieldError> {
 mod tests {
     use super::*;
     use crate::reference::tests::sample;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass normalisation against its plain definition.
+        #[test]
+        fn text_collapses_whitespace_as_split_and_join_would(s in "[a-c \t\n\u{a0}\u{3000}\u{7}é]{0,24}", max in 0usize..12) {
+            let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            let expected = if t.is_empty() {
+                Err("required")
+            } else if t.chars().count() > max {
+                Err("text.too_long")
+            } else if t.chars().any(|c| c.is_control()) {
+                Err("text.control")
+            } else {
+                Ok(t)
+            };
+            prop_assert_eq!(text(&s, "f", true, max).map_err(|e| e.code), expected.map_err(String::from));
+        }
+    }
 
     fn draft() -> EnterpriseDraft {
         EnterpriseDraft {

@@ -106,6 +106,11 @@ impl Decimal {
     /// reader means it.
     pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
         let bad = || FieldError::new(field, "number.format").with("value", raw.trim());
+        // Plain digits, as generated and exported files and numeric XLSX
+        // cells write them: the same value as below, without the copies.
+        if !raw.is_empty() && raw.len() <= 30 && raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Self { mantissa: raw.parse().map_err(|_| bad())?, scale: 0 });
+        }
         let mut s: String =
             raw.trim().chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\'' && *c != '_').collect();
         for prefix in ["US$", "USD", "IDR", "Rp.", "RP.", "rp.", "Rp", "RP", "rp", "$"] {
@@ -290,6 +295,13 @@ mod tests {
             let text = format!("Rp {}", group_thousands(v, '.'));
             prop_assert_eq!(rp(&text), v);
             prop_assert_eq!(rp(&v.to_string()), v);
+        }
+
+        #[test]
+        fn plain_digits_read_as_their_value(d in "[0-9]{1,35}") {
+            let expected = if d.len() > 30 { None } else { d.parse::<i128>().ok() };
+            let got = Decimal::parse(&d, "x").ok().map(|v| (v.mantissa, v.scale));
+            prop_assert_eq!(got, expected.map(|m| (m, 0)));
         }
     }
 }
