@@ -2,32 +2,64 @@
 //!
 //! Each batch reads the current state of its NIBs in two queries, decides
 //! every row's outcome in memory (in input order, so a later row sees an
-//! earlier one), then writes only what changed with one `UNNEST` statement
-//! per table. Rows that change nothing write nothing, which is what makes a
-//! re-run of the same file a no-op. A large load switches to the bulk-load
-//! mode ([`crate::bulk`]) in the transaction of its first batch that pays.
+//! earlier one), then writes only what changed. New rows (enterprises, their
+//! KBLI codes, new years) go in by binary `COPY`, which costs the server a
+//! fraction of an `INSERT … ON CONFLICT`: enterprise ids are taken from the
+//! sequence first, and each row carries what the rollup triggers would
+//! otherwise look up row by row (a new year's quality level, a new
+//! enterprise's rollup division). Stored rows that changed are updated with
+//! one `UNNEST` statement per table. Rows that change nothing write nothing,
+//! which is what makes a re-run of the same file a no-op. A large load
+//! switches to the bulk-load mode ([`crate::bulk`]) in the transaction of its
+//! first batch that pays.
+//!
+//! A NIB or year that another writer inserts after the batch found it
+//! missing makes the `COPY` fail on the unique key (or deadlock against that
+//! writer): the batch is rolled back and run again, and then sees the row as
+//! stored.
 
 use crate::registry::{figures_of, name_key, profile_of, search_text, PROFILE_COLUMNS};
 use crate::{audit, bulk, db};
 use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
+use naikkelas_core::quality::QualityLevel;
 use naikkelas_core::FieldError;
-use naikkelas_store::{AuditContext, ImportRow, Result, RowOutcome};
+use naikkelas_store::{AuditContext, ImportRow, Result, RowOutcome, StoreError};
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use time::OffsetDateTime;
 
-struct Enterprise {
-    id: Option<i64>,
-    profile: EnterpriseProfile,
-    dirty: bool,
+/// Tries of a batch that keeps losing races to other writers. Each retry
+/// sees the rows the winner wrote, so a second try almost always succeeds.
+const ATTEMPTS: usize = 3;
+
+/// Why one try of a batch failed.
+enum Failure {
+    /// A unique key taken by another writer, or a deadlock with one.
+    Raced(sqlx::Error),
+    Store(StoreError),
 }
 
-struct Year {
-    figures: YearlyFigures,
-    finalised: bool,
-    dirty: bool,
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
 }
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        // unique_violation, deadlock_detected
+        let raced = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "23505" || c == "40P01");
+        if raced {
+            Failure::Raced(e)
+        } else {
+            Failure::Store(db(e))
+        }
+    }
+}
+
+type Attempt<T> = std::result::Result<T, Failure>;
 
 pub(crate) async fn import_batch(
     pool: &PgPool,
@@ -38,24 +70,51 @@ pub(crate) async fn import_batch(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let mut tries = 1;
+    loop {
+        match try_batch(pool, mode, rows, ctx).await {
+            Ok(outcomes) => return Ok(outcomes),
+            Err(Failure::Raced(e)) if tries < ATTEMPTS => {
+                tracing::debug!(error = %e, "an import batch raced another writer; running it again");
+                tries += 1;
+            }
+            Err(Failure::Raced(e)) => return Err(db(e)),
+            Err(Failure::Store(e)) => return Err(e),
+        }
+    }
+}
+
+async fn try_batch(
+    pool: &PgPool,
+    mode: &Mutex<bulk::Mode>,
+    rows: &[ImportRow],
+    ctx: &AuditContext,
+) -> Attempt<Vec<RowOutcome>> {
     let (active, announced) = {
         let m = mode.lock().unwrap_or_else(|p| p.into_inner());
         (m.active, m.announced)
     };
-    let mut tx = pool.begin().await.map_err(db)?;
-    let stored: i64 =
-        sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM enterprises").fetch_one(&mut *tx).await.map_err(db)?;
-    let (outcomes, changed_nibs, entered) = merge(&mut tx, rows, ctx, |new_enterprises, inserted| match announced {
+    let mut tx = pool.begin().await?;
+    let stored_ids: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM enterprises").fetch_one(&mut *tx).await?;
+    let stored = Stored::read(&mut tx, rows).await?;
+    let plan = Plan::new(rows, &stored);
+    let entered = match announced {
         Some((expected, seen)) if !active => {
             let remaining = expected.saturating_sub(seen + rows.len() as u64);
-            bulk::pays(rows.len(), inserted, new_enterprises, stored, remaining)
+            let inserted = plan.outcomes.iter().filter(|o| matches!(o, RowOutcome::Inserted)).count();
+            bulk::pays(rows.len(), inserted, plan.new.len(), stored_ids, remaining)
         }
         _ => false,
-    })
-    .await?;
+    };
+    if entered {
+        bulk::enter(&mut tx).await?;
+    }
     if active || entered {
         bulk::relax_commit(&mut tx).await?;
     }
+    plan.write(&mut tx, ctx).await?;
+    let outcomes = plan.outcomes;
     let count = |f: fn(&RowOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
     // One entry per batch, as the SQLite backend writes it: per-row entries
     // would make the serial chain the bottleneck of a national import.
@@ -64,11 +123,11 @@ pub(crate) async fn import_batch(
         "updated": count(|o| matches!(o, RowOutcome::Updated)),
         "unchanged": count(|o| matches!(o, RowOutcome::Unchanged)),
         "rejected": count(|o| matches!(o, RowOutcome::Rejected(_))),
-        "changed_nibs": changed_nibs,
+        "changed_nibs": plan.changed,
     });
     let entity_id = format!("rows {}-{}", rows[0].row, rows[rows.len() - 1].row);
     audit::record(&mut tx, ctx, "import", "enterprise_batch", &entity_id, None, Some(summary.to_string())).await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     // Only once committed: a rolled-back batch changed no schema.
     let mut m = mode.lock().unwrap_or_else(|p| p.into_inner());
     m.active |= entered;
@@ -78,170 +137,312 @@ pub(crate) async fn import_batch(
     Ok(outcomes)
 }
 
-/// Applies the batch; returns each row's outcome, the NIBs that changed (in
-/// the order of their first change) and whether it entered the bulk-load
-/// mode, which it does before writing when `enter(new enterprises, new
-/// years)` says so.
-async fn merge(
-    conn: &mut PgConnection,
-    rows: &[ImportRow],
-    ctx: &AuditContext,
-    enter: impl FnOnce(usize, usize) -> bool,
-) -> Result<(Vec<RowOutcome>, Vec<String>, bool)> {
-    let mut nibs: Vec<String> = rows.iter().map(|r| r.profile.nib.to_string()).collect();
-    nibs.sort_unstable();
-    nibs.dedup();
-
-    // Locked in NIB order, so two overlapping imports cannot deadlock.
-    let sql =
-        format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = ANY($1) ORDER BY e.nib FOR UPDATE OF e");
-    let mut ents: HashMap<String, Enterprise> = HashMap::with_capacity(nibs.len());
-    for row in sqlx::query(&sql).bind(&nibs).fetch_all(&mut *conn).await.map_err(db)? {
-        let (id, profile) = profile_of(&row)?;
-        ents.insert(profile.nib.to_string(), Enterprise { id: Some(id), profile, dirty: false });
-    }
-    // By the ids just locked, so the plan is an index scan of the primary
-    // key whatever the statistics say (during a load they lag far behind
-    // the table); and no query at all when every NIB is new.
-    let nib_of: HashMap<i64, &str> = ents.iter().map(|(nib, e)| (e.id.expect("stored"), nib.as_str())).collect();
-    let figs_rows = if ents.is_empty() {
-        Vec::new()
-    } else {
-        sqlx::query(
-            "SELECT f.enterprise_id, f.year, f.workers, f.investment_idr, f.production_idr, f.export_usd_cents, \
-             f.capacity, f.capacity_unit, f.finalised_at IS NOT NULL FROM figures f \
-             WHERE f.enterprise_id = ANY($1)",
-        )
-        .bind(nib_of.keys().copied().collect::<Vec<i64>>())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?
-    };
-    let mut years: HashMap<(String, i32), Year> = HashMap::with_capacity(figs_rows.len() + rows.len());
-    for row in &figs_rows {
-        let f = figures_of(row, 1);
-        let nib = nib_of[&row.get::<i64, _>(0)].to_string();
-        years.insert((nib, f.year), Year { figures: f, finalised: row.get(8), dirty: false });
-    }
-
-    let mut outcomes = Vec::with_capacity(rows.len());
-    let mut changed: Vec<String> = Vec::new();
-    let mut changed_set: HashSet<&str> = HashSet::new();
-    let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(rows.len());
-    for r in rows {
-        let nib = r.profile.nib.as_str();
-        if !seen.insert((nib, r.figures.year)) {
-            outcomes.push(RowOutcome::Rejected(FieldError::new("nib", "row.duplicate").with("value", nib)));
-            continue;
-        }
-        let key = (nib.to_string(), r.figures.year);
-        let year = years.get(&key);
-        let figures_change = year.is_none_or(|y| y.figures != r.figures);
-        if figures_change && year.is_some_and(|y| y.finalised) {
-            outcomes.push(RowOutcome::Rejected(
-                FieldError::new("tahun_data", "figures.final").with("value", r.figures.year),
-            ));
-            continue;
-        }
-        let ent = ents.get(nib);
-        let profile_change = ent.is_none_or(|e| e.profile != r.profile);
-        outcomes.push(match (year.is_some(), figures_change || profile_change) {
-            (false, _) => RowOutcome::Inserted,
-            (true, true) => RowOutcome::Updated,
-            (true, false) => RowOutcome::Unchanged,
-        });
-        if (profile_change || figures_change) && changed_set.insert(nib) {
-            changed.push(nib.to_string());
-        }
-        if profile_change {
-            let id = ent.and_then(|e| e.id);
-            ents.insert(nib.to_string(), Enterprise { id, profile: r.profile.clone(), dirty: true });
-        }
-        if figures_change {
-            let finalised = year.is_some_and(|y| y.finalised);
-            years.insert(key, Year { figures: r.figures.clone(), finalised, dirty: true });
-        }
-    }
-
-    // Every stored year of the batch's NIBs is in `years`, so the latest
-    // figures are known here and go in with the profile: a second UPDATE
-    // would rewrite each new row (and its trigram entries) once more.
-    let mut latest: HashMap<&str, &YearlyFigures> = HashMap::new();
-    for ((nib, year), y) in &years {
-        let slot = latest.entry(nib.as_str()).or_insert(&y.figures);
-        if *year > slot.year {
-            *slot = &y.figures;
-        }
-    }
-    let inserted = outcomes.iter().filter(|o| matches!(o, RowOutcome::Inserted)).count();
-    let new_enterprises = ents.values().filter(|e| e.id.is_none()).count();
-    let entered = enter(new_enterprises, inserted);
-    if entered {
-        bulk::enter(conn).await?;
-    }
-    write_enterprises(conn, &mut ents, &latest, ctx).await?;
-    let dirty_years: Vec<(i64, &YearlyFigures)> = years
-        .iter()
-        .filter(|(_, y)| y.dirty)
-        .map(|((nib, _), y)| (ents[nib.as_str()].id.expect("written above"), &y.figures))
-        .collect();
-    write_figures(conn, &dirty_years).await?;
-    // Enterprises whose figures changed but whose profile did not.
-    let mut figure_only: Vec<(i64, &YearlyFigures)> = Vec::new();
-    let mut seen_ids = HashSet::new();
-    for ((nib, _), y) in &years {
-        let e = &ents[nib.as_str()];
-        if y.dirty && !e.dirty && seen_ids.insert(nib.as_str()) {
-            figure_only.push((e.id.expect("stored"), latest[nib.as_str()]));
-        }
-    }
-    write_latest(conn, &figure_only, ctx).await?;
-    Ok((outcomes, changed, entered))
+/// What the database holds of the batch's NIBs, locked.
+struct Stored {
+    /// (id, quality level, profile)
+    enterprises: Vec<(i64, String, EnterpriseProfile)>,
+    /// (enterprise id, figures, finalised)
+    years: Vec<(i64, YearlyFigures, bool)>,
 }
 
-/// Upserts every changed profile and replaces its KBLI links; fills in the
-/// ids of new enterprises. Returns the ids written.
-async fn write_enterprises(
-    conn: &mut PgConnection,
-    ents: &mut HashMap<String, Enterprise>,
-    latest: &HashMap<&str, &YearlyFigures>,
-    ctx: &AuditContext,
-) -> Result<Vec<i64>> {
-    let dirty: Vec<&EnterpriseProfile> = ents.values().filter(|e| e.dirty).map(|e| &e.profile).collect();
-    if dirty.is_empty() {
+impl Stored {
+    async fn read(conn: &mut PgConnection, rows: &[ImportRow]) -> Attempt<Stored> {
+        let mut nibs: Vec<&str> = rows.iter().map(|r| r.profile.nib.as_str()).collect();
+        nibs.sort_unstable();
+        nibs.dedup();
+        // Locked in NIB order, so two overlapping imports cannot deadlock.
+        let sql =
+            format!("SELECT {PROFILE_COLUMNS} FROM enterprises e WHERE e.nib = ANY($1) ORDER BY e.nib FOR UPDATE OF e");
+        let mut enterprises = Vec::new();
+        for row in sqlx::query(&sql).bind(&nibs).fetch_all(&mut *conn).await? {
+            let (id, profile) = profile_of(&row)?;
+            enterprises.push((id, row.get::<String, _>(13), profile));
+        }
+        // By the ids just locked, so the plan is an index scan of the primary
+        // key whatever the statistics say (during a load they lag far behind
+        // the table); and no query at all when every NIB is new.
+        let years = if enterprises.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(
+                "SELECT f.enterprise_id, f.year, f.workers, f.investment_idr, f.production_idr, \
+                 f.export_usd_cents, f.capacity, f.capacity_unit, f.finalised_at IS NOT NULL FROM figures f \
+                 WHERE f.enterprise_id = ANY($1)",
+            )
+            .bind(enterprises.iter().map(|(id, _, _)| *id).collect::<Vec<i64>>())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| (row.get::<i64, _>(0), figures_of(row, 1), row.get::<bool, _>(8)))
+            .collect()
+        };
+        Ok(Stored { enterprises, years })
+    }
+}
+
+/// An enterprise of the batch, as stored or as the batch leaves it.
+struct Enterprise<'a> {
+    id: Option<i64>,
+    /// The quality level a new year of it takes.
+    level: &'a str,
+    profile: &'a EnterpriseProfile,
+    dirty: bool,
+}
+
+/// One year of an enterprise of the batch.
+struct Year<'a> {
+    figures: &'a YearlyFigures,
+    stored: bool,
+    finalised: bool,
+    dirty: bool,
+}
+
+/// Every row's outcome and what the batch writes.
+struct Plan<'a> {
+    outcomes: Vec<RowOutcome>,
+    /// The NIBs that changed, in the order of their first change.
+    changed: Vec<String>,
+    enterprises: HashMap<&'a str, Enterprise<'a>>,
+    /// NIBs of new enterprises in input order (their ids follow it).
+    new: Vec<&'a str>,
+    years: HashMap<(&'a str, i32), Year<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(rows: &'a [ImportRow], stored: &'a Stored) -> Plan<'a> {
+        let mut enterprises: HashMap<&str, Enterprise> = HashMap::with_capacity(rows.len());
+        let mut nib_of: HashMap<i64, &str> = HashMap::with_capacity(stored.enterprises.len());
+        for (id, level, profile) in &stored.enterprises {
+            let nib = profile.nib.as_str();
+            nib_of.insert(*id, nib);
+            enterprises.insert(nib, Enterprise { id: Some(*id), level, profile, dirty: false });
+        }
+        let mut years: HashMap<(&str, i32), Year> = HashMap::with_capacity(stored.years.len() + rows.len());
+        for (id, figures, finalised) in &stored.years {
+            let year = Year { figures, stored: true, finalised: *finalised, dirty: false };
+            years.insert((nib_of[id], figures.year), year);
+        }
+
+        let mut outcomes = Vec::with_capacity(rows.len());
+        let mut changed: Vec<String> = Vec::new();
+        let mut changed_set: HashSet<&str> = HashSet::new();
+        let mut new = Vec::new();
+        let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(rows.len());
+        for r in rows {
+            let nib = r.profile.nib.as_str();
+            let key = (nib, r.figures.year);
+            if !seen.insert(key) {
+                outcomes.push(RowOutcome::Rejected(FieldError::new("nib", "row.duplicate").with("value", nib)));
+                continue;
+            }
+            let year = years.get(&key);
+            let figures_change = year.is_none_or(|y| *y.figures != r.figures);
+            if figures_change && year.is_some_and(|y| y.finalised) {
+                outcomes.push(RowOutcome::Rejected(
+                    FieldError::new("tahun_data", "figures.final").with("value", r.figures.year),
+                ));
+                continue;
+            }
+            let ent = enterprises.get(nib);
+            let profile_change = ent.is_none_or(|e| *e.profile != r.profile);
+            outcomes.push(match (year.is_some(), figures_change || profile_change) {
+                (false, _) => RowOutcome::Inserted,
+                (true, true) => RowOutcome::Updated,
+                (true, false) => RowOutcome::Unchanged,
+            });
+            if (profile_change || figures_change) && changed_set.insert(nib) {
+                changed.push(nib.to_string());
+            }
+            if profile_change {
+                match enterprises.get_mut(nib) {
+                    Some(e) => {
+                        e.profile = &r.profile;
+                        e.dirty = true;
+                    }
+                    None => {
+                        new.push(nib);
+                        let level = QualityLevel::L0.as_str();
+                        enterprises.insert(nib, Enterprise { id: None, level, profile: &r.profile, dirty: true });
+                    }
+                }
+            }
+            if figures_change {
+                match years.get_mut(&key) {
+                    Some(y) => {
+                        y.figures = &r.figures;
+                        y.dirty = true;
+                    }
+                    None => {
+                        years.insert(key, Year { figures: &r.figures, stored: false, finalised: false, dirty: true });
+                    }
+                }
+            }
+        }
+        Plan { outcomes, changed, enterprises, new, years }
+    }
+
+    /// Writes the plan: enterprises, their KBLI codes, figures, then the
+    /// latest figures of enterprises whose profile stayed as it was.
+    async fn write(&self, conn: &mut PgConnection, ctx: &AuditContext) -> Attempt<()> {
+        // Every stored year of the batch's NIBs is in `years`, so the latest
+        // figures are known here and go in with the profile: a second UPDATE
+        // would rewrite each new row (and its trigram entries) once more.
+        let mut latest: HashMap<&str, &YearlyFigures> = HashMap::with_capacity(self.enterprises.len());
+        for ((nib, year), y) in &self.years {
+            let slot = latest.entry(nib).or_insert(y.figures);
+            if *year > slot.year {
+                *slot = y.figures;
+            }
+        }
+        let new_ids = allocate_ids(conn, self.new.len()).await?;
+        let new: Vec<(i64, &EnterpriseProfile)> =
+            self.new.iter().zip(&new_ids).map(|(nib, id)| (*id, self.enterprises[nib].profile)).collect();
+        let new_id: HashMap<&str, i64> = self.new.iter().copied().zip(new_ids.iter().copied()).collect();
+        let id_of = |nib: &str| self.enterprises[nib].id.unwrap_or_else(|| new_id[nib]);
+        copy_enterprises(conn, &new, &latest, ctx.at).await?;
+        let updated: Vec<(i64, &EnterpriseProfile)> =
+            self.enterprises.values().filter(|e| e.dirty).filter_map(|e| Some((e.id?, e.profile))).collect();
+        update_enterprises(conn, &updated, &latest, ctx.at).await?;
+        if !updated.is_empty() {
+            sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = ANY($1)")
+                .bind(updated.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
+                .execute(&mut *conn)
+                .await?;
+        }
+        copy_kbli(conn, &[&new, &updated]).await?;
+
+        let mut inserted: Vec<(i64, &YearlyFigures, &str)> = Vec::new();
+        let mut changed: Vec<(i64, &YearlyFigures)> = Vec::new();
+        for ((nib, _), y) in self.years.iter().filter(|(_, y)| y.dirty) {
+            let id = id_of(nib);
+            if y.stored {
+                changed.push((id, y.figures));
+            } else {
+                inserted.push((id, y.figures, self.enterprises[nib].level));
+            }
+        }
+        // In key order, as a first load's rows then lie in the table and
+        // its primary key.
+        inserted.sort_unstable_by_key(|(id, f, _)| (*id, f.year));
+        update_figures(conn, &changed).await?;
+        copy_figures(conn, &inserted).await?;
+
+        // Enterprises whose figures changed but whose profile did not.
+        let mut figure_only: Vec<(i64, &YearlyFigures)> = Vec::new();
+        let mut done = HashSet::new();
+        for ((nib, _), y) in &self.years {
+            let e = &self.enterprises[nib];
+            if y.dirty && !e.dirty && done.insert(*nib) {
+                figure_only.push((e.id.expect("stored"), latest[nib]));
+            }
+        }
+        write_latest(conn, &figure_only, ctx).await?;
+        Ok(())
+    }
+}
+
+/// `n` enterprise ids from the table's sequence, ascending.
+async fn allocate_ids(conn: &mut PgConnection, n: usize) -> Attempt<Vec<i64>> {
+    if n == 0 {
         return Ok(Vec::new());
     }
+    // The sequence's name once, not per id (the call is not constant-folded).
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('enterprises', 'id')::regclass AS seq) \
+         SELECT nextval(s.seq) FROM s, generate_series(1, $1)",
+    )
+    .bind(n as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// The division under which the rollups count an enterprise: that of its
+/// first KBLI code (migration 20260301000060).
+fn insight_division(p: &EnterpriseProfile) -> &str {
+    p.kbli.first().map_or("", |k| k.division())
+}
+
+async fn copy_enterprises(
+    conn: &mut PgConnection,
+    new: &[(i64, &EnterpriseProfile)],
+    latest: &HashMap<&str, &YearlyFigures>,
+    at: OffsetDateTime,
+) -> Attempt<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut c = CopyRows::new();
+    for (id, p) in new {
+        let last = latest.get(p.nib.as_str()).copied();
+        c.row(21)
+            .int8(*id)
+            .text(p.nib.as_str())
+            .text(&p.name)
+            .text(&p.owner_name)
+            .text(&p.address)
+            .text(p.province_code())
+            .text(p.regency.as_str())
+            .opt_text(p.district.as_ref().map(|d| d.as_str()))
+            .text_array(&p.products)
+            .text_array(&p.commodities)
+            .opt_int4(p.founded_year)
+            .opt_text(p.phone.as_deref())
+            .opt_text(p.email.as_deref())
+            .text(&search_text(p))
+            .timestamptz(at)
+            .timestamptz(at)
+            .text(&name_key(&p.name))
+            .opt_int4(last.map(|f| f.year))
+            .opt_int8(last.map(|f| f.workers))
+            .opt_text(last.map(|f| f.size_class().as_str()))
+            .text(insight_division(p));
+    }
+    c.send(
+        conn,
+        "COPY enterprises (id, nib, name, owner_name, address, province_code, regency_code, district_code, \
+         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key, \
+         latest_year, latest_workers, latest_size_class, insight_division) FROM STDIN (FORMAT binary)",
+    )
+    .await
+}
+
+/// Stored enterprises whose profile changed. Their rollup division stays:
+/// the KBLI triggers move their cells and set it (or, in the bulk-load mode,
+/// the rollup rebuild does).
+async fn update_enterprises(
+    conn: &mut PgConnection,
+    rows: &[(i64, &EnterpriseProfile)],
+    latest: &HashMap<&str, &YearlyFigures>,
+    at: OffsetDateTime,
+) -> Attempt<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let last = |p: &EnterpriseProfile| latest.get(p.nib.as_str()).copied();
-    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| dirty.iter().map(|p| f(p)).collect::<Vec<String>>();
-    let opt =
-        |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| dirty.iter().map(|p| f(p)).collect::<Vec<Option<String>>>();
+    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| rows.iter().map(|(_, p)| f(p)).collect::<Vec<String>>();
+    let opt = |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| {
+        rows.iter().map(|(_, p)| f(p)).collect::<Vec<Option<String>>>()
+    };
     // Products and commodities travel as array literals: UNNEST cannot carry
     // ragged arrays (and parsing JSON per row cost more).
-    let written = sqlx::query(
-        "INSERT INTO enterprises (nib, name, owner_name, address, province_code, regency_code, district_code, \
-         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key, \
-         latest_year, latest_workers, latest_size_class) \
-         SELECT t.nib, t.name, t.owner_name, t.address, t.province_code, t.regency_code, t.district_code, \
-         t.products::text[], t.commodities::text[], \
-         t.founded_year, t.phone, t.email, t.search_text, $14, $14, t.name_key, \
-         t.latest_year, t.latest_workers, t.latest_size_class \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $15::text[], \
-                     $16::int[], $17::bigint[], $18::text[]) \
-              AS t(nib, name, owner_name, address, province_code, regency_code, district_code, products, \
+    sqlx::query(
+        "UPDATE enterprises e SET name = t.name, owner_name = t.owner_name, address = t.address, \
+         province_code = t.province_code, regency_code = t.regency_code, district_code = t.district_code, \
+         products = t.products::text[], commodities = t.commodities::text[], founded_year = t.founded_year, \
+         phone = t.phone, email = t.email, search_text = t.search_text, name_key = t.name_key, \
+         latest_year = t.latest_year, latest_workers = t.latest_workers, latest_size_class = t.latest_size_class, \
+         version = e.version + 1, updated_at = $18 \
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                     $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], \
+                     $15::int[], $16::bigint[], $17::text[]) \
+              AS t(id, name, owner_name, address, province_code, regency_code, district_code, products, \
                    commodities, founded_year, phone, email, search_text, name_key, \
                    latest_year, latest_workers, latest_size_class) \
-         ON CONFLICT (nib) DO UPDATE SET name = EXCLUDED.name, owner_name = EXCLUDED.owner_name, \
-         address = EXCLUDED.address, province_code = EXCLUDED.province_code, regency_code = EXCLUDED.regency_code, \
-         district_code = EXCLUDED.district_code, products = EXCLUDED.products, commodities = EXCLUDED.commodities, \
-         founded_year = EXCLUDED.founded_year, phone = EXCLUDED.phone, email = EXCLUDED.email, \
-         search_text = EXCLUDED.search_text, name_key = EXCLUDED.name_key, \
-         latest_year = EXCLUDED.latest_year, latest_workers = EXCLUDED.latest_workers, \
-         latest_size_class = EXCLUDED.latest_size_class, version = enterprises.version + 1, \
-         updated_at = EXCLUDED.updated_at \
-         RETURNING id, nib",
+         WHERE e.id = t.id",
     )
-    .bind(col(&|p| p.nib.to_string()))
+    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
     .bind(col(&|p| p.name.clone()))
     .bind(col(&|p| p.owner_name.clone()))
     .bind(col(&|p| p.address.clone()))
@@ -250,56 +451,109 @@ async fn write_enterprises(
     .bind(opt(&|p| p.district.as_ref().map(|d| d.to_string())))
     .bind(col(&|p| array_literal(&p.products)))
     .bind(col(&|p| array_literal(&p.commodities)))
-    .bind(dirty.iter().map(|p| p.founded_year).collect::<Vec<Option<i32>>>())
+    .bind(rows.iter().map(|(_, p)| p.founded_year).collect::<Vec<Option<i32>>>())
     .bind(opt(&|p| p.phone.clone()))
     .bind(opt(&|p| p.email.clone()))
     .bind(col(&|p| search_text(p)))
-    .bind(ctx.at)
     .bind(col(&|p| name_key(&p.name)))
-    .bind(dirty.iter().map(|p| last(p).map(|f| f.year)).collect::<Vec<Option<i32>>>())
-    .bind(dirty.iter().map(|p| last(p).map(|f| f.workers)).collect::<Vec<Option<i64>>>())
-    .bind(dirty.iter().map(|p| last(p).map(|f| f.size_class().as_str().to_string())).collect::<Vec<Option<String>>>())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
+    .bind(rows.iter().map(|(_, p)| last(p).map(|f| f.year)).collect::<Vec<Option<i32>>>())
+    .bind(rows.iter().map(|(_, p)| last(p).map(|f| f.workers)).collect::<Vec<Option<i64>>>())
+    .bind(
+        rows.iter().map(|(_, p)| last(p).map(|f| f.size_class().as_str().to_string())).collect::<Vec<Option<String>>>(),
+    )
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
-    let mut ids = Vec::with_capacity(written.len());
-    let (mut k_ids, mut k_pos, mut k_codes, mut k_divs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for row in &written {
-        let id: i64 = row.get(0);
-        let nib: String = row.get(1);
-        let e = ents.get_mut(&nib).expect("written from this map");
-        e.id = Some(id);
-        ids.push(id);
-        for (i, k) in e.profile.kbli.iter().enumerate() {
-            k_ids.push(id);
-            k_pos.push(i as i32 + 1);
-            k_codes.push(k.as_str().to_string());
-            k_divs.push(k.division().to_string());
+/// The KBLI codes of enterprises written by this batch (the stored ones'
+/// old codes deleted before).
+async fn copy_kbli(conn: &mut PgConnection, enterprises: &[&[(i64, &EnterpriseProfile)]]) -> Attempt<()> {
+    let mut c = CopyRows::new();
+    let mut any = false;
+    for (id, p) in enterprises.iter().flat_map(|e| e.iter()) {
+        for (i, k) in p.kbli.iter().enumerate() {
+            c.row(5)
+                .int8(*id)
+                .int4(i as i32 + 1)
+                .text(k.as_str())
+                .text(naikkelas_core::reference::KBLI_VERSION)
+                .text(k.division());
+            any = true;
         }
     }
-    sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = ANY($1)")
-        .bind(&ids)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    sqlx::query(
-        "INSERT INTO enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) \
-         SELECT t.id, t.pos, t.code, $5, t.division FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::text[]) AS t(id, pos, code, division)",
+    if !any {
+        return Ok(());
+    }
+    c.send(
+        conn,
+        "COPY enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) FROM STDIN (FORMAT binary)",
     )
-    .bind(k_ids)
-    .bind(k_pos)
-    .bind(k_codes)
-    .bind(k_divs)
-    .bind(naikkelas_core::reference::KBLI_VERSION)
-    .execute(&mut *conn)
     .await
-    .map_err(db)?;
-    Ok(ids)
+}
+
+/// New years, each with the quality level of its enterprise, so the
+/// rollups' BEFORE trigger has nothing to look up.
+async fn copy_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures, &str)]) -> Attempt<()> {
+    if years.is_empty() {
+        return Ok(());
+    }
+    let mut c = CopyRows::new();
+    for (id, f, level) in years {
+        c.row(10)
+            .int8(*id)
+            .int4(f.year)
+            .int8(f.workers)
+            .int8(f.investment.get())
+            .int8(f.production.get())
+            .int8(f.export.cents())
+            .opt_int8(f.capacity)
+            .opt_text(f.capacity_unit.as_deref())
+            .text(f.size_class().as_str())
+            .text(level);
+    }
+    c.send(
+        conn,
+        "COPY figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, capacity, \
+         capacity_unit, size_class, quality_level) FROM STDIN (FORMAT binary)",
+    )
+    .await
+}
+
+/// Changed stored years; finalisation, correction counts and the quality
+/// level stay as they are (a final year only reaches here with identical
+/// values, rejected above).
+async fn update_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures)]) -> Attempt<()> {
+    if years.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE figures f SET workers = t.workers, investment_idr = t.investment_idr, \
+         production_idr = t.production_idr, export_usd_cents = t.export_usd_cents, capacity = t.capacity, \
+         capacity_unit = t.capacity_unit, size_class = t.size_class \
+         FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
+                     $7::bigint[], $8::text[], $9::text[]) \
+              AS t(enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, capacity, \
+                   capacity_unit, size_class) \
+         WHERE f.enterprise_id = t.enterprise_id AND f.year = t.year",
+    )
+    .bind(years.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.year).collect::<Vec<i32>>())
+    .bind(years.iter().map(|(_, f)| f.workers).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.investment.get()).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.production.get()).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.export.cents()).collect::<Vec<i64>>())
+    .bind(years.iter().map(|(_, f)| f.capacity).collect::<Vec<Option<i64>>>())
+    .bind(years.iter().map(|(_, f)| f.capacity_unit.clone()).collect::<Vec<Option<String>>>())
+    .bind(years.iter().map(|(_, f)| f.size_class().as_str().to_string()).collect::<Vec<String>>())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The latest figures of enterprises whose profile stayed as it was.
-async fn write_latest(conn: &mut PgConnection, rows: &[(i64, &YearlyFigures)], ctx: &AuditContext) -> Result<()> {
+async fn write_latest(conn: &mut PgConnection, rows: &[(i64, &YearlyFigures)], ctx: &AuditContext) -> Attempt<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -315,46 +569,7 @@ async fn write_latest(conn: &mut PgConnection, rows: &[(i64, &YearlyFigures)], c
     .bind(rows.iter().map(|(_, f)| f.size_class().as_str().to_string()).collect::<Vec<String>>())
     .bind(ctx.at)
     .execute(conn)
-    .await
-    .map_err(db)?;
-    Ok(())
-}
-
-/// Upserts changed figures; finalisation and correction counts stay as they
-/// are (a final year only reaches here with identical values rejected above).
-/// A new year takes the enterprise's quality level here, in one join, which
-/// the rollups' BEFORE trigger would otherwise look up row by row; a stored
-/// year keeps its level.
-async fn write_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures)]) -> Result<()> {
-    if years.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, \
-         capacity, capacity_unit, size_class, quality_level) \
-         SELECT t.*, e.quality_level \
-         FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
-                     $7::bigint[], $8::text[], $9::text[]) \
-              AS t(enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, capacity, \
-                   capacity_unit, size_class) \
-         JOIN enterprises e ON e.id = t.enterprise_id \
-         ON CONFLICT (enterprise_id, year) DO UPDATE SET workers = EXCLUDED.workers, \
-         investment_idr = EXCLUDED.investment_idr, production_idr = EXCLUDED.production_idr, \
-         export_usd_cents = EXCLUDED.export_usd_cents, capacity = EXCLUDED.capacity, \
-         capacity_unit = EXCLUDED.capacity_unit, size_class = EXCLUDED.size_class",
-    )
-    .bind(years.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
-    .bind(years.iter().map(|(_, f)| f.year).collect::<Vec<i32>>())
-    .bind(years.iter().map(|(_, f)| f.workers).collect::<Vec<i64>>())
-    .bind(years.iter().map(|(_, f)| f.investment.get()).collect::<Vec<i64>>())
-    .bind(years.iter().map(|(_, f)| f.production.get()).collect::<Vec<i64>>())
-    .bind(years.iter().map(|(_, f)| f.export.cents()).collect::<Vec<i64>>())
-    .bind(years.iter().map(|(_, f)| f.capacity).collect::<Vec<Option<i64>>>())
-    .bind(years.iter().map(|(_, f)| f.capacity_unit.clone()).collect::<Vec<Option<String>>>())
-    .bind(years.iter().map(|(_, f)| f.size_class().as_str().to_string()).collect::<Vec<String>>())
-    .execute(conn)
-    .await
-    .map_err(db)?;
+    .await?;
     Ok(())
 }
 
@@ -380,14 +595,149 @@ fn array_literal(v: &[String]) -> String {
     out
 }
 
+/// Rows in PostgreSQL's binary `COPY` format: nothing to quote or escape,
+/// nothing for the server to parse. Each field must have exactly the
+/// column's type (int4, int8, text, text[], timestamptz).
+struct CopyRows {
+    buf: Vec<u8>,
+}
+
+/// `text`, the element type of a `text[]` column.
+const TEXT_OID: u32 = 25;
+
+impl CopyRows {
+    fn new() -> CopyRows {
+        let mut buf = Vec::with_capacity(1 << 16);
+        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.extend_from_slice(&0i32.to_be_bytes()); // flags
+        buf.extend_from_slice(&0i32.to_be_bytes()); // header extension
+        CopyRows { buf }
+    }
+
+    fn row(&mut self, fields: i16) -> &mut CopyRows {
+        self.buf.extend_from_slice(&fields.to_be_bytes());
+        self
+    }
+
+    fn len(&mut self, n: usize) {
+        self.buf.extend_from_slice(&(n as i32).to_be_bytes());
+    }
+
+    fn null(&mut self) -> &mut CopyRows {
+        self.buf.extend_from_slice(&(-1i32).to_be_bytes());
+        self
+    }
+
+    fn text(&mut self, s: &str) -> &mut CopyRows {
+        self.len(s.len());
+        self.buf.extend_from_slice(s.as_bytes());
+        self
+    }
+
+    fn opt_text(&mut self, s: Option<&str>) -> &mut CopyRows {
+        match s {
+            Some(s) => self.text(s),
+            None => self.null(),
+        }
+    }
+
+    fn int4(&mut self, v: i32) -> &mut CopyRows {
+        self.len(4);
+        self.buf.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+
+    fn opt_int4(&mut self, v: Option<i32>) -> &mut CopyRows {
+        match v {
+            Some(v) => self.int4(v),
+            None => self.null(),
+        }
+    }
+
+    fn int8(&mut self, v: i64) -> &mut CopyRows {
+        self.len(8);
+        self.buf.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+
+    fn opt_int8(&mut self, v: Option<i64>) -> &mut CopyRows {
+        match v {
+            Some(v) => self.int8(v),
+            None => self.null(),
+        }
+    }
+
+    /// A one-dimensional `text[]` without NULLs (an empty one has no
+    /// dimension, as PostgreSQL writes `{}`).
+    fn text_array(&mut self, v: &[String]) -> &mut CopyRows {
+        let dims = if v.is_empty() { 0 } else { 1 };
+        self.len(12 + dims * 8 + v.iter().map(|s| 4 + s.len()).sum::<usize>());
+        self.buf.extend_from_slice(&(dims as i32).to_be_bytes());
+        self.buf.extend_from_slice(&0i32.to_be_bytes()); // no NULLs
+        self.buf.extend_from_slice(&TEXT_OID.to_be_bytes());
+        if dims == 1 {
+            self.len(v.len());
+            self.buf.extend_from_slice(&1i32.to_be_bytes()); // lower bound
+            for s in v {
+                self.len(s.len());
+                self.buf.extend_from_slice(s.as_bytes());
+            }
+        }
+        self
+    }
+
+    /// Microseconds since 2000-01-01 UTC, truncated as sqlx encodes a bound
+    /// `OffsetDateTime`, so both paths store the same instant.
+    fn timestamptz(&mut self, t: OffsetDateTime) -> &mut CopyRows {
+        let micros = (t - time::macros::datetime!(2000-01-01 0:00 UTC)).whole_microseconds();
+        self.int8(micros as i64)
+    }
+
+    async fn send(mut self, conn: &mut PgConnection, statement: &str) -> Attempt<()> {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        let mut copy = conn.copy_in_raw(statement).await?;
+        if let Err(e) = copy.send(self.buf).await {
+            // The connection is lost or out of step; the transaction is
+            // rolled back whatever `abort` says.
+            let _ = copy.abort("sending the rows failed").await;
+            return Err(e.into());
+        }
+        copy.finish().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::array_literal;
+    use super::{array_literal, CopyRows};
 
     #[test]
     fn array_literals_quote_every_element() {
         assert_eq!(array_literal(&[]), "{}");
         let v = ["tahu, tempe".to_string(), "NULL".into(), r#"kata "ini" \ itu"#.into()];
         assert_eq!(array_literal(&v), r#"{"tahu, tempe","NULL","kata \"ini\" \\ itu"}"#);
+    }
+
+    #[test]
+    fn binary_copy_rows_carry_lengths_and_nulls() {
+        let mut c = CopyRows::new();
+        c.row(3).int4(7).opt_text(None).text_array(&["ab".to_string()]);
+        let body = &c.buf[19..];
+        let expected: Vec<u8> = [
+            &3i16.to_be_bytes()[..],
+            &4i32.to_be_bytes(),
+            &7i32.to_be_bytes(),
+            &(-1i32).to_be_bytes(),
+            &26i32.to_be_bytes(),
+            &1i32.to_be_bytes(),
+            &0i32.to_be_bytes(),
+            &25u32.to_be_bytes(),
+            &1i32.to_be_bytes(),
+            &1i32.to_be_bytes(),
+            &2i32.to_be_bytes(),
+            b"ab",
+        ]
+        .concat();
+        assert_eq!(body, &expected[..]);
     }
 }

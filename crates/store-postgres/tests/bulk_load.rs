@@ -78,3 +78,164 @@ async fn an_ended_load_leaves_the_schema_and_rollups_as_the_row_by_row_path() {
     assert_eq!(b, p);
     assert_eq!(b.4, 600);
 }
+
+/// A fixed instant with nanoseconds, which the binary `COPY` must store as
+/// a bound parameter stores it (truncated to microseconds).
+fn ctx_ns() -> naikkelas_store::AuditContext {
+    naikkelas_store::AuditContext::new("importer", time::macros::datetime!(2026-03-02 09:30:00.123456789 UTC))
+}
+
+/// Profiles with what the encodings must carry: text to quote and escape
+/// (commas, quotes, backslashes, tabs, newlines, braces, non-ASCII), empty
+/// arrays and NULLs. `changed` alters a quarter of them, among them their
+/// first KBLI code (so the rollup division moves).
+fn varied(i: u64, changed: bool) -> naikkelas_core::enterprise::EnterpriseProfile {
+    let moved = changed && i.is_multiple_of(4);
+    let kblis: &[&str] = if moved {
+        &["13111", "10391"]
+    } else if i.is_multiple_of(2) {
+        &["10391", "10794"]
+    } else {
+        &["10794"]
+    };
+    let products: &[&str] = match i % 3 {
+        0 => &[],
+        1 => &["tahu, tempe", "NULL", r#"kata "ini" \ itu"#],
+        _ => &["tempe\tgoreng", "kerupuk\nudang", "ß 豆腐 {x}", ""],
+    };
+    let name = if moved { format!("Usaha Baru \"{i}\"") } else { format!("Usaha {i}") };
+    let regency = if i.is_multiple_of(5) { "64.71" } else { "64.72" };
+    let mut p = profile(4_000_000 + i, &name, regency, kblis, products);
+    if i % 2 == 1 {
+        p.district = Some(naikkelas_store::conformance::region("64.72.01"));
+    }
+    if i % 3 == 2 {
+        p.phone = None;
+        p.email = None;
+        p.founded_year = None;
+        p.commodities = Vec::new();
+    }
+    p
+}
+
+/// Two years of `n` enterprises; `changed`: a quarter with a new profile, a
+/// quarter with other figures for 2023, a quarter with a new year 2024, the
+/// rest as before; and the first row repeated (rejected).
+fn varied_rows(n: u64, changed: bool) -> Vec<ImportRow> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let p = varied(i, changed);
+        let mut years = vec![2022, 2023];
+        if changed && i % 4 == 2 {
+            years.push(2024);
+        }
+        for y in years {
+            let workers = if changed && i % 4 == 1 && y == 2023 { 60 } else { 5 + (i % 3) as i64 };
+            let mut f = figures(y, workers, 1_000_000 * (i as i64 + 1));
+            if i % 3 == 0 {
+                f.capacity = None;
+                f.capacity_unit = None;
+            }
+            out.push(ImportRow { row: 0, profile: p.clone(), figures: f });
+        }
+    }
+    out.insert(1, out[0].clone());
+    for (i, r) in out.iter_mut().enumerate() {
+        r.row = i as u64 + 2;
+    }
+    out
+}
+
+/// Every row of the tables the import writes, and the rollups, as text.
+async fn dump(pool: &PgPool) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in ["enterprises", "enterprise_kbli", "figures", "insight_rollup", "insight_rollup_province"] {
+        let sql = format!("SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM {table} t");
+        out.push(sqlx::query_scalar::<_, String>(&sql).fetch_one(pool).await.unwrap());
+    }
+    out
+}
+
+async fn load(store: &PgStore, batches: &[Vec<ImportRow>]) -> Vec<RowOutcome> {
+    let mut out = Vec::new();
+    for rows in batches {
+        for chunk in rows.chunks(150) {
+            out.extend(store.import_batch(chunk, &ctx_ns()).await.unwrap());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_load_in_the_mode_writes_the_rows_and_outcomes_of_a_plain_load() {
+    let Some(bulk) = testing::fresh().await else { return };
+    let Some(plain) = testing::fresh().await else { return };
+    let files = [varied_rows(120, false), varied_rows(120, true)];
+
+    bulk.store.begin_bulk_load(ANNOUNCED).await.unwrap();
+    let first = bulk.store.import_batch(&files[0][..150], &ctx_ns()).await.unwrap();
+    assert!(shape(bulk.store.primary_pool()).await.3 > 0, "the first batch enters the mode");
+    let mut bulk_out = first;
+    bulk_out.extend(load(&bulk.store, &[files[0][150..].to_vec(), files[1].clone()]).await);
+    bulk.store.end_bulk_load().await.unwrap();
+    let plain_out = load(&plain.store, &files).await;
+
+    assert_eq!(bulk_out, plain_out);
+    let count = |o: &[RowOutcome], f: fn(&RowOutcome) -> bool| o.iter().filter(|x| f(x)).count();
+    assert_eq!(count(&plain_out, |o| matches!(o, RowOutcome::Inserted)), 240 + 30);
+    // A new profile updates the first row of its NIB; the next one finds
+    // it already stored.
+    assert_eq!(count(&plain_out, |o| matches!(o, RowOutcome::Updated)), 30 + 30);
+    assert_eq!(count(&plain_out, |o| matches!(o, RowOutcome::Rejected(_))), 2);
+    let (b, p) = (bulk.store.primary_pool(), plain.store.primary_pool());
+    assert_eq!(shape(b).await, shape(p).await);
+    let rows = dump(p).await;
+    assert_eq!(dump(b).await, rows);
+    // The rollups the triggers kept (plain) are what a rebuild computes.
+    plain.store.insight().rebuild_rollups().await.unwrap();
+    assert_eq!(dump(p).await, rows);
+
+    // What was written reads back as it went in, instants included.
+    for i in [0, 1, 2, 4, 5] {
+        let want = varied(i, true);
+        let got = plain.store.enterprise(&want.nib).await.unwrap().expect("stored");
+        assert_eq!(got.profile, want);
+    }
+    let same: bool =
+        sqlx::query_scalar("SELECT bool_and(created_at = $1) AND bool_and(updated_at >= created_at) FROM enterprises")
+            .bind(ctx_ns().at)
+            .fetch_one(b)
+            .await
+            .unwrap();
+    assert!(same);
+}
+
+#[tokio::test]
+async fn a_nib_another_writer_inserts_meanwhile_is_updated_not_duplicated() {
+    let Some(db) = testing::fresh().await else { return };
+    let pool = db.store.primary_pool().clone();
+    let row = ImportRow {
+        row: 2,
+        profile: profile(5_000_001, "Dari Berkas", "64.72", &["10391"], &["tempe"]),
+        figures: figures(2024, 5, 1),
+    };
+    // Another writer holds the NIB, uncommitted, while the batch copies it.
+    let mut other = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO enterprises (nib, name, name_key, owner_name, address, province_code, regency_code, \
+         created_at, updated_at) VALUES ($1, 'Dari Formulir', 'dari formulir', 'X', 'Y', '64', '64.72', now(), now())",
+    )
+    .bind(row.profile.nib.as_str())
+    .execute(&mut *other)
+    .await
+    .unwrap();
+    let store = db.store.clone();
+    let batch = vec![row.clone()];
+    let import = tokio::spawn(async move { store.import_batch(&batch, &ctx("importer")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await.unwrap();
+    assert_eq!(import.await.unwrap().unwrap(), vec![RowOutcome::Inserted]);
+    let got = db.store.enterprise(&row.profile.nib).await.unwrap().expect("stored");
+    assert_eq!(got.profile, row.profile);
+    assert_eq!(got.figures.len(), 1);
+}
