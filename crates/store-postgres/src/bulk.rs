@@ -34,7 +34,7 @@
 
 use crate::db;
 use naikkelas_store::Result;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 
 /// The `meta` key of the flag.
 const FLAG: &str = "bulk_load_in_progress";
@@ -164,69 +164,194 @@ pub(crate) async fn pending(pool: &PgPool) -> Result<bool> {
     Ok(found)
 }
 
-/// Ends any bulk load recorded in the database: triggers and the rollups,
-/// then indexes, then foreign keys, then the flag. Idempotent.
+/// Ends any bulk load recorded in the database: triggers, then the rollups
+/// and the indexes, then the foreign keys, then the flag. Idempotent, and
+/// safe to run twice at once (each step locks its `meta` row and finds it
+/// gone if the other run did the step).
 pub(crate) async fn finish(pool: &PgPool) -> Result<()> {
     if !pending(pool).await? {
         return Ok(());
     }
-    // Triggers first, so that writes from now on keep the rollups, then the
-    // rebuild while the indexes are still away (it rewrites rows of
-    // `enterprises`: 40 s with the indexes back, on a million-row load),
-    // then the indexes and the keys.
-    for prefix in [TRIGGER_KEY, INDEX_KEY, FK_KEY] {
-        let steps: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, value FROM meta WHERE starts_with(key, $1) ORDER BY key")
-                .bind(prefix)
-                .fetch_all(pool)
-                .await
-                .map_err(db)?;
-        for (key, sql) in steps {
-            let mut tx = pool.begin().await.map_err(db)?;
-            // Gone if a finish elsewhere already did this step.
-            let still: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1 FOR UPDATE")
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            if still.is_some() {
-                redo(&mut tx, prefix, &key[prefix.len()..], &sql).await?;
-                sqlx::query("DELETE FROM meta WHERE key = $1").bind(&key).execute(&mut *tx).await.map_err(db)?;
-            }
-            tx.commit().await.map_err(db)?;
-        }
-        if prefix == TRIGGER_KEY {
-            crate::insight::rebuild_if_stale(pool).await?;
-        }
+    let mut first = pool.acquire().await.map_err(db)?;
+    // Triggers first, so that writes from now on keep the rollups.
+    for (key, sql) in recorded(&mut first, TRIGGER_KEY).await? {
+        step(&mut first, &key, &sql).await?;
     }
+    // The rest is the server's work: each rollup or index step is one scan
+    // or sort of a table, and one connection keeps one core busy. Two
+    // connections take the queue; the first rebuilds the rollups before it
+    // joins (after the triggers, so that nothing written from then on is
+    // missed; while the indexes are away, as it updates `enterprises`).
+    let mut queue: Vec<(String, String)> = recorded(&mut first, INDEX_KEY).await?;
+    // The indexes of `figures` and `enterprise_kbli` first: their builds do
+    // not wait for the rollup rebuild's update of `enterprises`. Among the
+    // latter the trigram index first, the longest build of all. Keys last:
+    // adding one waits for the builds on `enterprises`.
+    queue.sort_by_key(|(_, sql)| (indexed_table(sql) == "enterprises", !sql.contains(" USING gin ")));
+    queue.extend(recorded(&mut first, FK_KEY).await?);
+    let queue = std::sync::Mutex::new(std::collections::VecDeque::from(queue));
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    // A second connection only if the pool has one to spare soon.
+    let second =
+        tokio::time::timeout(std::time::Duration::from_secs(2), pool.acquire()).await.ok().and_then(|c| c.ok());
+    let rollups_then_queue = async {
+        let rebuilt = crate::insight::rebuild_if_stale_on(&mut first).await;
+        if rebuilt.is_err() {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        rebuilt?;
+        drain(&mut first, &queue, &failed).await
+    };
+    let other = async {
+        match second {
+            Some(mut conn) => drain(&mut conn, &queue, &failed).await,
+            None => Ok(()),
+        }
+    };
+    let (a, b) = tokio::join!(rollups_then_queue, other);
+    a?;
+    b?;
     sqlx::query("DELETE FROM meta WHERE key = $1").bind(FLAG).execute(pool).await.map_err(db)?;
     Ok(())
 }
 
-/// One recorded step of [`finish`].
-async fn redo(conn: &mut PgConnection, prefix: &str, name: &str, sql: &str) -> Result<()> {
-    if prefix == INDEX_KEY {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-            .bind(quote(name))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?;
-        if exists {
+/// The recorded steps of one kind, as (key, SQL).
+async fn recorded(conn: &mut PgConnection, prefix: &str) -> Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT key, value FROM meta WHERE starts_with(key, $1) ORDER BY key")
+        .bind(prefix)
+        .fetch_all(conn)
+        .await
+        .map_err(db)
+}
+
+/// The table of a `CREATE INDEX` statement as `pg_get_indexdef` writes it
+/// (`… ON [ONLY] schema.table USING …`), unquoted; only for ordering.
+fn indexed_table(def: &str) -> &str {
+    let after = def.split_once(" ON ").map_or("", |(_, rest)| rest);
+    let after = after.strip_prefix("ONLY ").unwrap_or(after);
+    let name = after.split_whitespace().next().unwrap_or("");
+    name.rsplit('.').next().unwrap_or(name).trim_matches('"')
+}
+
+/// Takes steps from the queue until it is empty or another lane failed.
+async fn drain(
+    conn: &mut PgConnection,
+    queue: &std::sync::Mutex<std::collections::VecDeque<(String, String)>>,
+    failed: &std::sync::atomic::AtomicBool,
+) -> Result<()> {
+    loop {
+        if failed.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(());
         }
-        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *conn).await.map_err(db)?;
-    } else if prefix == FK_KEY {
-        // What the cascade would have deleted while the key was away.
-        let table = name.split('.').next().unwrap_or(name);
-        sqlx::query(&format!(
-            "DELETE FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.id = x.enterprise_id)",
-            t = quote(table)
-        ))
-        .execute(&mut *conn)
+        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let Some((key, sql)) = next else { return Ok(()) };
+        if let Err(e) = step(conn, &key, &sql).await {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Err(e);
+        }
+    }
+}
+
+/// One recorded step, in its own transaction that deletes its `meta` row
+/// (a key, in two: see [`add_key`]).
+async fn step(conn: &mut PgConnection, key: &str, sql: &str) -> Result<()> {
+    if let Some(name) = key.strip_prefix(FK_KEY) {
+        return add_key(conn, key, name, sql).await;
+    }
+    let mut tx = conn.begin().await.map_err(db)?;
+    // Gone if a finish elsewhere already did this step.
+    if locked(&mut tx, key).await?.is_some() {
+        if let Some(name) = key.strip_prefix(INDEX_KEY) {
+            build_index(&mut tx, name, sql).await?;
+        } else {
+            sqlx::query(sql).execute(&mut *tx).await.map_err(db)?;
+        }
+        sqlx::query("DELETE FROM meta WHERE key = $1").bind(key).execute(&mut *tx).await.map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(())
+}
+
+/// The step's `meta` value, its row locked; `None` once done.
+async fn locked(conn: &mut PgConnection, key: &str) -> Result<Option<String>> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = $1 FOR UPDATE")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+        .map_err(db)
+}
+
+async fn build_index(conn: &mut PgConnection, name: &str, sql: &str) -> Result<()> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(quote(name))
+        .fetch_one(&mut *conn)
         .await
         .map_err(db)?;
+    if !exists {
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *conn).await.map_err(db)?;
+        sqlx::query(sql).execute(&mut *conn).await.map_err(db)?;
     }
-    sqlx::query(sql).execute(&mut *conn).await.map_err(db)?;
+    Ok(())
+}
+
+/// Adds a foreign key back in two transactions. The first adds it `NOT
+/// VALID`, which is quick but locks `enterprises` against other keys and
+/// index builds; from then on the key holds for every write and the cascade
+/// runs, and the `meta` row says what is left: `VALIDATE`. The second checks
+/// the rows written meanwhile under a lock that lets the other lane's steps
+/// go on; only if that fails does it remove the rows a concurrent delete
+/// orphaned while the key was away (what the cascade would have deleted)
+/// and check again. A finish of an older version runs the recorded
+/// statement after removing orphans, which works for either.
+async fn add_key(conn: &mut PgConnection, key: &str, name: &str, sql: &str) -> Result<()> {
+    let (table, constraint) = name.split_once('.').unwrap_or((name, ""));
+    let validate = format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", quote(table), quote(constraint));
+    let mut tx = conn.begin().await.map_err(db)?;
+    if locked(&mut tx, key).await?.is_none() {
+        return tx.commit().await.map_err(db);
+    }
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2)",
+    )
+    .bind(quote(table))
+    .bind(constraint)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    if !exists {
+        sqlx::query(&format!("{sql} NOT VALID")).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("UPDATE meta SET value = $2 WHERE key = $1")
+            .bind(key)
+            .bind(&validate)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
+
+    let mut tx = conn.begin().await.map_err(db)?;
+    if locked(&mut tx, key).await?.is_none() {
+        return tx.commit().await.map_err(db);
+    }
+    let mut attempt = tx.begin().await.map_err(db)?;
+    match sqlx::query(&validate).execute(&mut *attempt).await {
+        Ok(_) => attempt.commit().await.map_err(db)?,
+        // foreign_key_violation: orphans
+        Err(e) if e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "23503") => {
+            attempt.rollback().await.map_err(db)?;
+            sqlx::query(&format!(
+                "DELETE FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.id = x.enterprise_id)",
+                t = quote(table)
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(&validate).execute(&mut *tx).await.map_err(db)?;
+        }
+        Err(e) => return Err(db(e)),
+    }
+    sqlx::query("DELETE FROM meta WHERE key = $1").bind(key).execute(&mut *tx).await.map_err(db)?;
+    tx.commit().await.map_err(db)?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::{db, PgStore};
 use async_trait::async_trait;
 use naikkelas_store::insight::*;
 use naikkelas_store::Result;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 /// The `meta` key the migration sets so that `migrate` fills the cells.
 const STALE_KEY: &str = "insight_rollups_stale";
@@ -15,12 +15,20 @@ const STALE_KEY: &str = "insight_rollups_stale";
 /// Serialises rebuilds (two nodes migrating at once).
 const REBUILD_LOCK: i64 = 0x6e6b_696e_7300;
 
-/// Rebuilds every cell in one transaction. The year before is the previous
-/// row of the enterprise when it is exactly one year earlier.
-const REBUILD: &[&str] = &[
-    "UPDATE enterprises e SET insight_division = d.division
-     FROM (SELECT x.id, insight_primary_division(x.id) AS division FROM enterprises x) d
-     WHERE d.id = e.id AND e.insight_division <> d.division",
+/// The rollup division of every enterprise, from its KBLI rows, where it
+/// differs: the triggers keep it, but not while the bulk-load mode has them
+/// disabled (the import writes it for the enterprises it inserts; another
+/// writer's rows meanwhile may be behind). One pass over each table instead
+/// of a lookup per enterprise.
+const DIVISIONS: &str = "UPDATE enterprises e SET insight_division = d.division
+     FROM (SELECT x.id, COALESCE(k.division, '') AS division FROM enterprises x
+           LEFT JOIN (SELECT DISTINCT ON (enterprise_id) enterprise_id, division FROM enterprise_kbli
+                      ORDER BY enterprise_id, position) k ON k.enterprise_id = x.id) d
+     WHERE d.id = e.id AND e.insight_division IS DISTINCT FROM d.division";
+
+/// Rebuilds every cell from the tables. The year before is the previous row
+/// of the enterprise when it is exactly one year earlier.
+const CELLS: &[&str] = &[
     "DELETE FROM insight_rollup",
     "DELETE FROM insight_rollup_province",
     "INSERT INTO insight_rollup
@@ -42,26 +50,46 @@ const REBUILD: &[&str] = &[
     "DELETE FROM meta WHERE key = 'insight_rollups_stale'",
 ];
 
-async fn rebuild(pool: &PgPool) -> Result<u64> {
-    let mut tx = pool.begin().await.map_err(db)?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(REBUILD_LOCK).execute(&mut *tx).await.map_err(db)?;
-    for sql in REBUILD {
-        sqlx::query(sql).execute(&mut *tx).await.map_err(db)?;
+/// Session settings of both transactions: these are scans of whole tables
+/// run once, where compiling them (JIT, 0.5 s on a million figures) does not
+/// pay, and the hash tables of a million rows should stay in memory.
+const SETTINGS: &[&str] = &["SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"];
+
+/// The divisions first, in a transaction of their own, so that locking
+/// `enterprises` for the update ends before the long read of the cells (the
+/// bulk-load mode builds the indexes of `enterprises` meanwhile). Between
+/// the two the triggers keep divisions and cells in step, and the cells are
+/// then computed afresh anyway.
+async fn rebuild(conn: &mut PgConnection) -> Result<u64> {
+    for step in [&[DIVISIONS][..], CELLS] {
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(REBUILD_LOCK).execute(&mut *tx).await.map_err(db)?;
+        for sql in SETTINGS.iter().chain(step) {
+            sqlx::query(sql).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
     }
-    let cells: i64 = sqlx::query_scalar("SELECT count(*) FROM insight_rollup").fetch_one(&mut *tx).await.map_err(db)?;
-    tx.commit().await.map_err(db)?;
+    let cells: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM insight_rollup").fetch_one(&mut *conn).await.map_err(db)?;
     Ok(cells as u64)
 }
 
-/// Fills the cells after the migration that created them.
+/// Fills the cells when marked stale (by the migration that created them,
+/// or by the bulk-load mode).
 pub(crate) async fn rebuild_if_stale(pool: &PgPool) -> Result<()> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    rebuild_if_stale_on(&mut conn).await
+}
+
+/// [`rebuild_if_stale`] on a given connection.
+pub(crate) async fn rebuild_if_stale_on(conn: &mut PgConnection) -> Result<()> {
     let stale: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
         .bind(STALE_KEY)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db)?;
     if stale.is_some() {
-        rebuild(pool).await?;
+        rebuild(conn).await?;
     }
     Ok(())
 }
@@ -194,7 +222,8 @@ impl InsightStore for PgStore {
     }
 
     async fn rebuild_rollups(&self) -> Result<u64> {
-        rebuild(&self.primary).await
+        let mut conn = self.primary.acquire().await.map_err(db)?;
+        rebuild(&mut conn).await
     }
 
     async fn years_with_data(&self) -> Result<Vec<i32>> {

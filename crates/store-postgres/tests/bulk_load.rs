@@ -211,6 +211,82 @@ async fn a_load_in_the_mode_writes_the_rows_and_outcomes_of_a_plain_load() {
 }
 
 #[tokio::test]
+async fn two_finishes_at_once_both_complete_the_load() {
+    let Some(db) = testing::fresh().await else { return };
+    let Some(plain) = testing::fresh().await else { return };
+    let pool = db.store.primary_pool().clone();
+    db.store.begin_bulk_load(ANNOUNCED).await.unwrap();
+    load(&db.store, &[rows(0, 300)]).await;
+    let other = PgStore::from_pools(pool.clone(), None);
+    let (a, b) = tokio::join!(db.store.end_bulk_load(), other.end_bulk_load());
+    a.unwrap();
+    b.unwrap();
+    load(&plain.store, &[rows(0, 300)]).await;
+    assert_eq!(shape(&pool).await, shape(plain.store.primary_pool()).await);
+    assert_eq!(dump(&pool).await, dump(plain.store.primary_pool()).await);
+}
+
+#[tokio::test]
+async fn a_finish_cut_short_anywhere_is_completed_by_migrate() {
+    let Some(plain) = testing::fresh().await else { return };
+    load(&plain.store, &[rows(0, 300)]).await;
+    let want = (shape(plain.store.primary_pool()).await, dump(plain.store.primary_pool()).await);
+    for cut in [0, 20, 60, 150, 400] {
+        let Some(db) = testing::fresh().await else { return };
+        let pool = db.store.primary_pool().clone();
+        db.store.begin_bulk_load(ANNOUNCED).await.unwrap();
+        load(&db.store, &[rows(0, 300)]).await;
+        let ended = tokio::time::timeout(std::time::Duration::from_millis(cut), db.store.end_bulk_load()).await;
+        if let Ok(r) = ended {
+            r.unwrap();
+        }
+        let next = PgStore::from_pools(pool.clone(), None);
+        next.migrate().await.unwrap();
+        assert_eq!((shape(&pool).await, dump(&pool).await), want, "cut after {cut} ms");
+    }
+}
+
+#[tokio::test]
+async fn a_key_left_to_validate_and_rows_orphaned_meanwhile_are_settled() {
+    let Some(db) = testing::fresh().await else { return };
+    let pool = db.store.primary_pool().clone();
+    db.store.begin_bulk_load(ANNOUNCED).await.unwrap();
+    load(&db.store, &[rows(0, 300)]).await;
+    // A delete while the keys are away leaves KBLI rows without their
+    // enterprise (the cascade is gone with the key).
+    db.store.delete_enterprise(&naikkelas_store::conformance::nib(3_000_007), &ctx("admin")).await.unwrap();
+    let orphans = "SELECT count(*) FROM enterprise_kbli k WHERE NOT EXISTS \
+                   (SELECT 1 FROM enterprises e WHERE e.id = k.enterprise_id)";
+    assert!(sqlx::query_scalar::<_, i64>(orphans).fetch_one(&pool).await.unwrap() > 0);
+    // As a finish killed between adding the key (NOT VALID) and checking it
+    // leaves it.
+    let (key, add): (String, String) =
+        sqlx::query_as("SELECT key, value FROM meta WHERE key LIKE 'bulk\\_load\\_fk:enterprise\\_kbli.%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    sqlx::query(&format!("{add} NOT VALID")).execute(&pool).await.unwrap();
+    let name = key.rsplit('.').next().unwrap();
+    sqlx::query("UPDATE meta SET value = $2 WHERE key = $1")
+        .bind(&key)
+        .bind(format!("ALTER TABLE enterprise_kbli VALIDATE CONSTRAINT {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    PgStore::from_pools(pool.clone(), None).migrate().await.unwrap();
+    assert_eq!(sqlx::query_scalar::<_, i64>(orphans).fetch_one(&pool).await.unwrap(), 0);
+    let invalid: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(invalid, 0);
+    let (_, fks, disabled, pending, units) = shape(&pool).await;
+    assert_eq!((fks, disabled, pending, units), (2, 0, 0, 598));
+}
+
+#[tokio::test]
 async fn a_nib_another_writer_inserts_meanwhile_is_updated_not_duplicated() {
     let Some(db) = testing::fresh().await else { return };
     let pool = db.store.primary_pool().clone();
