@@ -7,11 +7,12 @@
 //! (migration 20260301000060), which run several queries per figures row.
 //! For a large load the mode therefore drops those indexes and foreign keys
 //! and disables those AFTER row triggers; at the end it enables the
-//! triggers and rebuilds the rollups from the tables (before the indexes
-//! return: the rebuild rewrites rows), creates the indexes (one sort each)
-//! and adds the foreign keys back (one anti-join each, after removing rows
-//! orphaned by a concurrent delete, which the cascade would have removed).
-//! BEFORE triggers stay: they complete the row being written.
+//! triggers, then rebuilds the rollups from the tables and creates the
+//! indexes (one sort each) on two connections at once, since each of these
+//! keeps one server core busy, then adds the foreign keys back (one
+//! anti-join each; rows orphaned by a concurrent delete, which the cascade
+//! would have removed, are removed when the check finds them). BEFORE
+//! triggers stay: they complete the row being written.
 //!
 //! When: as on SQLite, `begin_bulk_load` only announces the size; the first
 //! batch that is mostly new rows while the rest of the load is large against
@@ -21,7 +22,10 @@
 //! the batch that enters the mode, together with `meta` rows recording how
 //! to undo it (`bulk_load_index:…`, `bulk_load_fk:…`, `bulk_load_trigger:…`)
 //! and the flag `bulk_load_in_progress`; [`finish`] undoes each in its own
-//! transaction that also deletes its row, and deletes the flag last. A kill
+//! transaction that also deletes its row (a key in two: the second one's
+//! `VALIDATE` is what the row says is left after the first), and deletes
+//! the flag last. Two finishes at once (two nodes migrating) each lock a
+//! step's row before doing it and skip it when it is gone. A kill
 //! at any point leaves either the flag or a complete database, and `migrate`
 //! (run by every command) finishes a load it finds flagged. Meanwhile other
 //! writers keep working: their rows are indexed when the indexes come back,

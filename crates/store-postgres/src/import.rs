@@ -23,10 +23,12 @@ use crate::{audit, bulk, db};
 use naikkelas_core::enterprise::EnterpriseProfile;
 use naikkelas_core::figures::YearlyFigures;
 use naikkelas_core::quality::QualityLevel;
-use naikkelas_core::FieldError;
+use naikkelas_core::{FieldError, Nib};
 use naikkelas_store::{AuditContext, ImportRow, Result, RowOutcome, StoreError};
+use sqlx::postgres::PgCopyIn;
 use sqlx::{PgConnection, PgPool, Row};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
@@ -148,6 +150,8 @@ struct Stored {
 impl Stored {
     async fn read(conn: &mut PgConnection, rows: &[ImportRow]) -> Attempt<Stored> {
         let mut nibs: Vec<&str> = rows.iter().map(|r| r.profile.nib.as_str()).collect();
+        // The years of one NIB usually follow each other: fewer to sort.
+        nibs.dedup();
         nibs.sort_unstable();
         nibs.dedup();
         // Locked in NIB order, so two overlapping imports cannot deadlock.
@@ -180,13 +184,76 @@ impl Stored {
     }
 }
 
+/// A NIB as a number, the plan's map key (13 digits, as `Nib` guarantees).
+fn nib_key(nib: &Nib) -> u64 {
+    nib.as_str().bytes().fold(0u64, |k, b| k.wrapping_mul(10).wrapping_add(u64::from(b.wrapping_sub(b'0'))))
+}
+
+/// Hashes the plan's numeric keys with a seeded mixer: SipHash of the NIB
+/// text took more time than the rest of planning a batch, while the server
+/// waited. The seed is random, so a file cannot be crafted to collide.
+#[derive(Clone, Copy)]
+struct Keyed(u64);
+
+impl Keyed {
+    fn new() -> Keyed {
+        Keyed(std::collections::hash_map::RandomState::new().hash_one(0u8))
+    }
+}
+
+impl BuildHasher for Keyed {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    /// The finaliser of SplitMix64 over the state and the value.
+    fn write_u64(&mut self, v: u64) {
+        let mut z = self.0 ^ v;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn write_i32(&mut self, v: i32) {
+        self.write_u64(u64::from(v as u32));
+    }
+
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// An enterprise of the batch, as stored or as the batch leaves it.
 struct Enterprise<'a> {
     id: Option<i64>,
+    /// A new one's place in [`Plan::new`].
+    slot: usize,
     /// The quality level a new year of it takes.
     level: &'a str,
     profile: &'a EnterpriseProfile,
+    /// Its profile is to be written.
     dirty: bool,
+    /// In [`Plan::changed`].
+    changed: bool,
+    /// One of its years is to be written.
+    figures_dirty: bool,
+    /// Its latest year, stored or written.
+    latest: Option<&'a YearlyFigures>,
 }
 
 /// One year of an enterprise of the batch.
@@ -195,147 +262,174 @@ struct Year<'a> {
     stored: bool,
     finalised: bool,
     dirty: bool,
+    /// A row of this batch had it (a second one is a duplicate).
+    seen: bool,
 }
 
 /// Every row's outcome and what the batch writes.
 struct Plan<'a> {
     outcomes: Vec<RowOutcome>,
     /// The NIBs that changed, in the order of their first change.
-    changed: Vec<String>,
-    enterprises: HashMap<&'a str, Enterprise<'a>>,
-    /// NIBs of new enterprises in input order (their ids follow it).
-    new: Vec<&'a str>,
-    years: HashMap<(&'a str, i32), Year<'a>>,
+    changed: Vec<&'a str>,
+    enterprises: HashMap<u64, Enterprise<'a>, Keyed>,
+    /// New enterprises in input order (their ids follow it).
+    new: Vec<u64>,
+    years: HashMap<(u64, i32), Year<'a>, Keyed>,
 }
 
 impl<'a> Plan<'a> {
     fn new(rows: &'a [ImportRow], stored: &'a Stored) -> Plan<'a> {
-        let mut enterprises: HashMap<&str, Enterprise> = HashMap::with_capacity(rows.len());
-        let mut nib_of: HashMap<i64, &str> = HashMap::with_capacity(stored.enterprises.len());
+        let keyed = Keyed::new();
+        let mut enterprises = HashMap::with_capacity_and_hasher(rows.len(), keyed);
+        let mut nib_of: HashMap<i64, u64, Keyed> = HashMap::with_capacity_and_hasher(stored.enterprises.len(), keyed);
         for (id, level, profile) in &stored.enterprises {
-            let nib = profile.nib.as_str();
+            let nib = nib_key(&profile.nib);
             nib_of.insert(*id, nib);
-            enterprises.insert(nib, Enterprise { id: Some(*id), level, profile, dirty: false });
+            let e = Enterprise {
+                id: Some(*id),
+                slot: 0,
+                level,
+                profile,
+                dirty: false,
+                changed: false,
+                figures_dirty: false,
+                latest: None,
+            };
+            enterprises.insert(nib, e);
         }
-        let mut years: HashMap<(&str, i32), Year> = HashMap::with_capacity(stored.years.len() + rows.len());
+        let mut years = HashMap::with_capacity_and_hasher(stored.years.len() + rows.len(), keyed);
         for (id, figures, finalised) in &stored.years {
-            let year = Year { figures, stored: true, finalised: *finalised, dirty: false };
+            let year = Year { figures, stored: true, finalised: *finalised, dirty: false, seen: false };
             years.insert((nib_of[id], figures.year), year);
         }
 
         let mut outcomes = Vec::with_capacity(rows.len());
-        let mut changed: Vec<String> = Vec::new();
-        let mut changed_set: HashSet<&str> = HashSet::new();
+        let mut changed = Vec::new();
         let mut new = Vec::new();
-        let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(rows.len());
         for r in rows {
-            let nib = r.profile.nib.as_str();
+            let nib = nib_key(&r.profile.nib);
             let key = (nib, r.figures.year);
-            if !seen.insert(key) {
-                outcomes.push(RowOutcome::Rejected(FieldError::new("nib", "row.duplicate").with("value", nib)));
-                continue;
+            let mut year = years.get_mut(&key);
+            if let Some(y) = &mut year {
+                if y.seen {
+                    let e = FieldError::new("nib", "row.duplicate").with("value", &r.profile.nib);
+                    outcomes.push(RowOutcome::Rejected(e));
+                    continue;
+                }
+                y.seen = true;
             }
-            let year = years.get(&key);
-            let figures_change = year.is_none_or(|y| *y.figures != r.figures);
-            if figures_change && year.is_some_and(|y| y.finalised) {
+            let figures_change = year.as_ref().is_none_or(|y| *y.figures != r.figures);
+            if figures_change && year.as_ref().is_some_and(|y| y.finalised) {
                 outcomes.push(RowOutcome::Rejected(
                     FieldError::new("tahun_data", "figures.final").with("value", r.figures.year),
                 ));
                 continue;
             }
-            let ent = enterprises.get(nib);
-            let profile_change = ent.is_none_or(|e| *e.profile != r.profile);
+            let ent = enterprises.get_mut(&nib);
+            let profile_change = ent.as_ref().is_none_or(|e| *e.profile != r.profile);
             outcomes.push(match (year.is_some(), figures_change || profile_change) {
                 (false, _) => RowOutcome::Inserted,
                 (true, true) => RowOutcome::Updated,
                 (true, false) => RowOutcome::Unchanged,
             });
-            if (profile_change || figures_change) && changed_set.insert(nib) {
-                changed.push(nib.to_string());
-            }
-            if profile_change {
-                match enterprises.get_mut(nib) {
-                    Some(e) => {
+            match ent {
+                Some(e) => {
+                    if (profile_change || figures_change) && !e.changed {
+                        e.changed = true;
+                        changed.push(r.profile.nib.as_str());
+                    }
+                    if profile_change {
                         e.profile = &r.profile;
                         e.dirty = true;
                     }
-                    None => {
-                        new.push(nib);
-                        let level = QualityLevel::L0.as_str();
-                        enterprises.insert(nib, Enterprise { id: None, level, profile: &r.profile, dirty: true });
-                    }
+                    e.figures_dirty |= figures_change;
+                }
+                None => {
+                    changed.push(r.profile.nib.as_str());
+                    let e = Enterprise {
+                        id: None,
+                        slot: new.len(),
+                        level: QualityLevel::L0.as_str(),
+                        profile: &r.profile,
+                        dirty: true,
+                        changed: true,
+                        figures_dirty: figures_change,
+                        latest: None,
+                    };
+                    new.push(nib);
+                    enterprises.insert(nib, e);
                 }
             }
             if figures_change {
-                match years.get_mut(&key) {
+                match year {
                     Some(y) => {
                         y.figures = &r.figures;
                         y.dirty = true;
                     }
                     None => {
-                        years.insert(key, Year { figures: &r.figures, stored: false, finalised: false, dirty: true });
+                        let y = Year { figures: &r.figures, stored: false, finalised: false, dirty: true, seen: true };
+                        years.insert(key, y);
                     }
                 }
+            }
+        }
+        // Every stored year of the batch's NIBs is in `years`, so the latest
+        // figures are known here and go in with the profile: a second UPDATE
+        // would rewrite each new row (and its trigram entries) once more.
+        for ((nib, year), y) in &years {
+            let e = enterprises.get_mut(nib).expect("every year's enterprise is in the plan");
+            if e.latest.is_none_or(|l| *year > l.year) {
+                e.latest = Some(y.figures);
             }
         }
         Plan { outcomes, changed, enterprises, new, years }
     }
 
     /// Writes the plan: enterprises, their KBLI codes, figures, then the
-    /// latest figures of enterprises whose profile stayed as it was.
+    /// latest figures of enterprises whose profile stayed as it was. The
+    /// rows of one `COPY` are encoded while the server takes the one before.
     async fn write(&self, conn: &mut PgConnection, ctx: &AuditContext) -> Attempt<()> {
-        // Every stored year of the batch's NIBs is in `years`, so the latest
-        // figures are known here and go in with the profile: a second UPDATE
-        // would rewrite each new row (and its trigram entries) once more.
-        let mut latest: HashMap<&str, &YearlyFigures> = HashMap::with_capacity(self.enterprises.len());
-        for ((nib, year), y) in &self.years {
-            let slot = latest.entry(nib).or_insert(y.figures);
-            if *year > slot.year {
-                *slot = y.figures;
+        let new_ids = allocate_ids(conn, self.new.len()).await?;
+        let id_of = |e: &Enterprise| e.id.unwrap_or_else(|| new_ids[e.slot]);
+        let new: Vec<(i64, &Enterprise)> =
+            self.new.iter().map(|nib| &self.enterprises[nib]).map(|e| (id_of(e), e)).collect();
+        let copy = copy_enterprises(&new, ctx.at).start(conn, COPY_ENTERPRISES).await?;
+        let updated: Vec<(i64, &Enterprise)> =
+            self.enterprises.values().filter(|e| e.dirty && e.id.is_some()).map(|e| (id_of(e), e)).collect();
+        let kbli = copy_kbli(&[&new, &updated]);
+        let mut inserted: Vec<(i64, &YearlyFigures, &str)> = Vec::new();
+        let mut changed: Vec<(i64, &YearlyFigures)> = Vec::new();
+        for ((nib, _), y) in self.years.iter().filter(|(_, y)| y.dirty) {
+            let e = &self.enterprises[nib];
+            if y.stored {
+                changed.push((id_of(e), y.figures));
+            } else {
+                inserted.push((id_of(e), y.figures, e.level));
             }
         }
-        let new_ids = allocate_ids(conn, self.new.len()).await?;
-        let new: Vec<(i64, &EnterpriseProfile)> =
-            self.new.iter().zip(&new_ids).map(|(nib, id)| (*id, self.enterprises[nib].profile)).collect();
-        let new_id: HashMap<&str, i64> = self.new.iter().copied().zip(new_ids.iter().copied()).collect();
-        let id_of = |nib: &str| self.enterprises[nib].id.unwrap_or_else(|| new_id[nib]);
-        copy_enterprises(conn, &new, &latest, ctx.at).await?;
-        let updated: Vec<(i64, &EnterpriseProfile)> =
-            self.enterprises.values().filter(|e| e.dirty).filter_map(|e| Some((e.id?, e.profile))).collect();
-        update_enterprises(conn, &updated, &latest, ctx.at).await?;
+        // In key order, as a first load's rows then lie in the table and
+        // its primary key.
+        inserted.sort_unstable_by_key(|(id, f, _)| (*id, f.year));
+        let figures = copy_figures(&inserted);
+        end_copy(copy).await?;
+
+        update_enterprises(conn, &updated, ctx.at).await?;
         if !updated.is_empty() {
             sqlx::query("DELETE FROM enterprise_kbli WHERE enterprise_id = ANY($1)")
                 .bind(updated.iter().map(|(id, _)| *id).collect::<Vec<i64>>())
                 .execute(&mut *conn)
                 .await?;
         }
-        copy_kbli(conn, &[&new, &updated]).await?;
-
-        let mut inserted: Vec<(i64, &YearlyFigures, &str)> = Vec::new();
-        let mut changed: Vec<(i64, &YearlyFigures)> = Vec::new();
-        for ((nib, _), y) in self.years.iter().filter(|(_, y)| y.dirty) {
-            let id = id_of(nib);
-            if y.stored {
-                changed.push((id, y.figures));
-            } else {
-                inserted.push((id, y.figures, self.enterprises[nib].level));
-            }
-        }
-        // In key order, as a first load's rows then lie in the table and
-        // its primary key.
-        inserted.sort_unstable_by_key(|(id, f, _)| (*id, f.year));
+        end_copy(kbli.start(conn, COPY_KBLI).await?).await?;
         update_figures(conn, &changed).await?;
-        copy_figures(conn, &inserted).await?;
-
+        end_copy(figures.start(conn, COPY_FIGURES).await?).await?;
         // Enterprises whose figures changed but whose profile did not.
-        let mut figure_only: Vec<(i64, &YearlyFigures)> = Vec::new();
-        let mut done = HashSet::new();
-        for ((nib, _), y) in &self.years {
-            let e = &self.enterprises[nib];
-            if y.dirty && !e.dirty && done.insert(*nib) {
-                figure_only.push((e.id.expect("stored"), latest[nib]));
-            }
-        }
+        let figure_only: Vec<(i64, &YearlyFigures)> = self
+            .enterprises
+            .values()
+            .filter(|e| e.figures_dirty && !e.dirty)
+            .map(|e| (id_of(e), e.latest.expect("a written year")))
+            .collect();
         write_latest(conn, &figure_only, ctx).await?;
         Ok(())
     }
@@ -364,18 +458,14 @@ fn insight_division(p: &EnterpriseProfile) -> &str {
     p.kbli.first().map_or("", |k| k.division())
 }
 
-async fn copy_enterprises(
-    conn: &mut PgConnection,
-    new: &[(i64, &EnterpriseProfile)],
-    latest: &HashMap<&str, &YearlyFigures>,
-    at: OffsetDateTime,
-) -> Attempt<()> {
-    if new.is_empty() {
-        return Ok(());
-    }
-    let mut c = CopyRows::new();
-    for (id, p) in new {
-        let last = latest.get(p.nib.as_str()).copied();
+const COPY_ENTERPRISES: &str = "COPY enterprises (id, nib, name, owner_name, address, province_code, \
+     regency_code, district_code, products, commodities, founded_year, phone, email, search_text, created_at, \
+     updated_at, name_key, latest_year, latest_workers, latest_size_class, insight_division) FROM STDIN (FORMAT binary)";
+
+fn copy_enterprises(new: &[(i64, &Enterprise)], at: OffsetDateTime) -> CopyRows {
+    let mut c = CopyRows::with_capacity(new.len() * 512);
+    for (id, e) in new {
+        let (p, last) = (e.profile, e.latest);
         c.row(21)
             .int8(*id)
             .text(p.nib.as_str())
@@ -399,13 +489,7 @@ async fn copy_enterprises(
             .opt_text(last.map(|f| f.size_class().as_str()))
             .text(insight_division(p));
     }
-    c.send(
-        conn,
-        "COPY enterprises (id, nib, name, owner_name, address, province_code, regency_code, district_code, \
-         products, commodities, founded_year, phone, email, search_text, created_at, updated_at, name_key, \
-         latest_year, latest_workers, latest_size_class, insight_division) FROM STDIN (FORMAT binary)",
-    )
-    .await
+    c
 }
 
 /// Stored enterprises whose profile changed. Their rollup division stays:
@@ -413,17 +497,16 @@ async fn copy_enterprises(
 /// the rollup rebuild does).
 async fn update_enterprises(
     conn: &mut PgConnection,
-    rows: &[(i64, &EnterpriseProfile)],
-    latest: &HashMap<&str, &YearlyFigures>,
+    rows: &[(i64, &Enterprise<'_>)],
     at: OffsetDateTime,
 ) -> Attempt<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let last = |p: &EnterpriseProfile| latest.get(p.nib.as_str()).copied();
-    let col = |f: &dyn Fn(&EnterpriseProfile) -> String| rows.iter().map(|(_, p)| f(p)).collect::<Vec<String>>();
+    let col =
+        |f: &dyn Fn(&EnterpriseProfile) -> String| rows.iter().map(|(_, e)| f(e.profile)).collect::<Vec<String>>();
     let opt = |f: &dyn Fn(&EnterpriseProfile) -> Option<String>| {
-        rows.iter().map(|(_, p)| f(p)).collect::<Vec<Option<String>>>()
+        rows.iter().map(|(_, e)| f(e.profile)).collect::<Vec<Option<String>>>()
     };
     // Products and commodities travel as array literals: UNNEST cannot carry
     // ragged arrays (and parsing JSON per row cost more).
@@ -451,15 +534,17 @@ async fn update_enterprises(
     .bind(opt(&|p| p.district.as_ref().map(|d| d.to_string())))
     .bind(col(&|p| array_literal(&p.products)))
     .bind(col(&|p| array_literal(&p.commodities)))
-    .bind(rows.iter().map(|(_, p)| p.founded_year).collect::<Vec<Option<i32>>>())
+    .bind(rows.iter().map(|(_, e)| e.profile.founded_year).collect::<Vec<Option<i32>>>())
     .bind(opt(&|p| p.phone.clone()))
     .bind(opt(&|p| p.email.clone()))
     .bind(col(&|p| search_text(p)))
     .bind(col(&|p| name_key(&p.name)))
-    .bind(rows.iter().map(|(_, p)| last(p).map(|f| f.year)).collect::<Vec<Option<i32>>>())
-    .bind(rows.iter().map(|(_, p)| last(p).map(|f| f.workers)).collect::<Vec<Option<i64>>>())
+    .bind(rows.iter().map(|(_, e)| e.latest.map(|f| f.year)).collect::<Vec<Option<i32>>>())
+    .bind(rows.iter().map(|(_, e)| e.latest.map(|f| f.workers)).collect::<Vec<Option<i64>>>())
     .bind(
-        rows.iter().map(|(_, p)| last(p).map(|f| f.size_class().as_str().to_string())).collect::<Vec<Option<String>>>(),
+        rows.iter()
+            .map(|(_, e)| e.latest.map(|f| f.size_class().as_str().to_string()))
+            .collect::<Vec<Option<String>>>(),
     )
     .bind(at)
     .execute(&mut *conn)
@@ -469,37 +554,31 @@ async fn update_enterprises(
 
 /// The KBLI codes of enterprises written by this batch (the stored ones'
 /// old codes deleted before).
-async fn copy_kbli(conn: &mut PgConnection, enterprises: &[&[(i64, &EnterpriseProfile)]]) -> Attempt<()> {
-    let mut c = CopyRows::new();
-    let mut any = false;
-    for (id, p) in enterprises.iter().flat_map(|e| e.iter()) {
-        for (i, k) in p.kbli.iter().enumerate() {
+const COPY_KBLI: &str =
+    "COPY enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) FROM STDIN (FORMAT binary)";
+
+fn copy_kbli(enterprises: &[&[(i64, &Enterprise)]]) -> CopyRows {
+    let mut c = CopyRows::with_capacity(enterprises.iter().map(|e| e.len()).sum::<usize>() * 64);
+    for (id, e) in enterprises.iter().flat_map(|e| e.iter()) {
+        for (i, k) in e.profile.kbli.iter().enumerate() {
             c.row(5)
                 .int8(*id)
                 .int4(i as i32 + 1)
                 .text(k.as_str())
                 .text(naikkelas_core::reference::KBLI_VERSION)
                 .text(k.division());
-            any = true;
         }
     }
-    if !any {
-        return Ok(());
-    }
-    c.send(
-        conn,
-        "COPY enterprise_kbli (enterprise_id, position, kbli_code, kbli_version, division) FROM STDIN (FORMAT binary)",
-    )
-    .await
+    c
 }
 
 /// New years, each with the quality level of its enterprise, so the
 /// rollups' BEFORE trigger has nothing to look up.
-async fn copy_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures, &str)]) -> Attempt<()> {
-    if years.is_empty() {
-        return Ok(());
-    }
-    let mut c = CopyRows::new();
+const COPY_FIGURES: &str = "COPY figures (enterprise_id, year, workers, investment_idr, production_idr, \
+     export_usd_cents, capacity, capacity_unit, size_class, quality_level) FROM STDIN (FORMAT binary)";
+
+fn copy_figures(years: &[(i64, &YearlyFigures, &str)]) -> CopyRows {
+    let mut c = CopyRows::with_capacity(years.len() * 128);
     for (id, f, level) in years {
         c.row(10)
             .int8(*id)
@@ -513,12 +592,7 @@ async fn copy_figures(conn: &mut PgConnection, years: &[(i64, &YearlyFigures, &s
             .text(f.size_class().as_str())
             .text(level);
     }
-    c.send(
-        conn,
-        "COPY figures (enterprise_id, year, workers, investment_idr, production_idr, export_usd_cents, capacity, \
-         capacity_unit, size_class, quality_level) FROM STDIN (FORMAT binary)",
-    )
-    .await
+    c
 }
 
 /// Changed stored years; finalisation, correction counts and the quality
@@ -600,21 +674,23 @@ fn array_literal(v: &[String]) -> String {
 /// column's type (int4, int8, text, text[], timestamptz).
 struct CopyRows {
     buf: Vec<u8>,
+    rows: usize,
 }
 
 /// `text`, the element type of a `text[]` column.
 const TEXT_OID: u32 = 25;
 
 impl CopyRows {
-    fn new() -> CopyRows {
-        let mut buf = Vec::with_capacity(1 << 16);
+    fn with_capacity(bytes: usize) -> CopyRows {
+        let mut buf = Vec::with_capacity(bytes + 21);
         buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
         buf.extend_from_slice(&0i32.to_be_bytes()); // flags
         buf.extend_from_slice(&0i32.to_be_bytes()); // header extension
-        CopyRows { buf }
+        CopyRows { buf, rows: 0 }
     }
 
     fn row(&mut self, fields: i16) -> &mut CopyRows {
+        self.rows += 1;
         self.buf.extend_from_slice(&fields.to_be_bytes());
         self
     }
@@ -693,7 +769,16 @@ impl CopyRows {
         self.int8(micros as i64)
     }
 
-    async fn send(mut self, conn: &mut PgConnection, statement: &str) -> Attempt<()> {
+    /// Starts the `COPY` and sends the rows; the server takes them while
+    /// the caller goes on until [`end_copy`]. Nothing when there are none.
+    async fn start<'c>(
+        mut self,
+        conn: &'c mut PgConnection,
+        statement: &str,
+    ) -> Attempt<Option<PgCopyIn<&'c mut PgConnection>>> {
+        if self.rows == 0 {
+            return Ok(None);
+        }
         self.buf.extend_from_slice(&(-1i16).to_be_bytes());
         let mut copy = conn.copy_in_raw(statement).await?;
         if let Err(e) = copy.send(self.buf).await {
@@ -702,9 +787,16 @@ impl CopyRows {
             let _ = copy.abort("sending the rows failed").await;
             return Err(e.into());
         }
-        copy.finish().await?;
-        Ok(())
+        Ok(Some(copy))
     }
+}
+
+/// Waits for the server to have taken a [`CopyRows::start`]ed `COPY`.
+async fn end_copy(copy: Option<PgCopyIn<&mut PgConnection>>) -> Attempt<()> {
+    if let Some(copy) = copy {
+        copy.finish().await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -720,7 +812,7 @@ mod tests {
 
     #[test]
     fn binary_copy_rows_carry_lengths_and_nulls() {
-        let mut c = CopyRows::new();
+        let mut c = CopyRows::with_capacity(0);
         c.row(3).int4(7).opt_text(None).text_array(&["ab".to_string()]);
         let body = &c.buf[19..];
         let expected: Vec<u8> = [
