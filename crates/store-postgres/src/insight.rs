@@ -29,6 +29,11 @@ const DIVISIONS: &str = "UPDATE enterprises e SET insight_division = d.division
 /// Rebuilds every cell from the tables. The year before is the previous row
 /// of the enterprise when it is exactly one year earlier.
 const CELLS: &[&str] = &[
+    // The planner cannot know that a million figures rows fall into some
+    // 50,000 cells: it expects a group per row and sorts them all by six
+    // text keys (4.3 s) instead of hashing them into the cells (2.2 s). The
+    // window's order comes from the primary key of `figures` either way.
+    "SET LOCAL enable_sort = off",
     "DELETE FROM insight_rollup",
     "DELETE FROM insight_rollup_province",
     "INSERT INTO insight_rollup
