@@ -196,8 +196,11 @@ pub(crate) async fn finish(pool: &PgPool) -> Result<()> {
     let queue = std::sync::Mutex::new(std::collections::VecDeque::from(queue));
     let failed = std::sync::atomic::AtomicBool::new(false);
     // A second connection only if the pool has one to spare soon.
-    let second =
-        tokio::time::timeout(std::time::Duration::from_secs(2), pool.acquire()).await.ok().and_then(|c| c.ok());
+    let second = if pool.options().get_max_connections() > 1 {
+        tokio::time::timeout(std::time::Duration::from_secs(2), pool.acquire()).await.ok().and_then(|c| c.ok())
+    } else {
+        None
+    };
     let rollups_then_queue = async {
         let rebuilt = crate::insight::rebuild_if_stale_on(&mut first).await;
         if rebuilt.is_err() {
@@ -215,7 +218,7 @@ pub(crate) async fn finish(pool: &PgPool) -> Result<()> {
     let (a, b) = tokio::join!(rollups_then_queue, other);
     a?;
     b?;
-    sqlx::query("DELETE FROM meta WHERE key = $1").bind(FLAG).execute(pool).await.map_err(db)?;
+    sqlx::query("DELETE FROM meta WHERE key = $1").bind(FLAG).execute(&mut *first).await.map_err(db)?;
     Ok(())
 }
 

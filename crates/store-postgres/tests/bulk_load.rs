@@ -321,3 +321,19 @@ async fn a_nib_another_writer_inserts_meanwhile_is_updated_not_duplicated() {
     assert_eq!(got.profile, row.profile);
     assert_eq!(got.figures.len(), 1);
 }
+
+#[tokio::test]
+async fn a_load_on_a_pool_of_one_connection_ends_on_it() {
+    let Some(db) = testing::fresh().await else { return };
+    let Some(plain) = testing::fresh().await else { return };
+    let one = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&db.url).await.unwrap();
+    let store = PgStore::from_pools(one.clone(), None);
+    store.begin_bulk_load(ANNOUNCED).await.unwrap();
+    load(&store, &[rows(0, 300)]).await;
+    let started = std::time::Instant::now();
+    store.end_bulk_load().await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "no wait for a second connection");
+    load(&plain.store, &[rows(0, 300)]).await;
+    assert_eq!(shape(&one).await, shape(plain.store.primary_pool()).await);
+    assert_eq!(dump(&one).await, dump(plain.store.primary_pool()).await);
+}
