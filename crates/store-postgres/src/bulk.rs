@@ -263,7 +263,7 @@ async fn drain(
 /// (a key, in two: see [`add_key`]).
 async fn step(conn: &mut PgConnection, key: &str, sql: &str) -> Result<()> {
     if let Some(name) = key.strip_prefix(FK_KEY) {
-        return add_key(conn, key, name, sql).await;
+        return add_key(conn, key, name).await;
     }
     let mut tx = conn.begin().await.map_err(db)?;
     // Gone if a finish elsewhere already did this step.
@@ -310,13 +310,13 @@ async fn build_index(conn: &mut PgConnection, name: &str, sql: &str) -> Result<(
 /// orphaned while the key was away (what the cascade would have deleted)
 /// and check again. A finish of an older version runs the recorded
 /// statement after removing orphans, which works for either.
-async fn add_key(conn: &mut PgConnection, key: &str, name: &str, sql: &str) -> Result<()> {
+async fn add_key(conn: &mut PgConnection, key: &str, name: &str) -> Result<()> {
     let (table, constraint) = name.split_once('.').unwrap_or((name, ""));
     let validate = format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", quote(table), quote(constraint));
     let mut tx = conn.begin().await.map_err(db)?;
-    if locked(&mut tx, key).await?.is_none() {
+    let Some(add) = locked(&mut tx, key).await? else {
         return tx.commit().await.map_err(db);
-    }
+    };
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2)",
     )
@@ -326,7 +326,7 @@ async fn add_key(conn: &mut PgConnection, key: &str, name: &str, sql: &str) -> R
     .await
     .map_err(db)?;
     if !exists {
-        sqlx::query(&format!("{sql} NOT VALID")).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query(&format!("{add} NOT VALID")).execute(&mut *tx).await.map_err(db)?;
         sqlx::query("UPDATE meta SET value = $2 WHERE key = $1")
             .bind(key)
             .bind(&validate)
