@@ -337,3 +337,39 @@ async fn a_load_on_a_pool_of_one_connection_ends_on_it() {
     assert_eq!(shape(&one).await, shape(plain.store.primary_pool()).await);
     assert_eq!(dump(&one).await, dump(plain.store.primary_pool()).await);
 }
+
+#[tokio::test]
+async fn writes_of_others_during_the_mode_are_in_the_rollups_at_its_end() {
+    let Some(db) = testing::fresh().await else { return };
+    let Some(plain) = testing::fresh().await else { return };
+    // With the rollup triggers off in the mode: a new primary KBLI code
+    // (another division), a new year, a new enterprise.
+    let moved = profile(3_000_005, "Usaha 5", "64.72", &["13111", "10391"], &["tempe"]);
+    let other = profile(3_900_000, "Lain", "64.71", &["10794"], &[]);
+    let others = |s: PgStore| {
+        let (moved, other) = (moved.clone(), other.clone());
+        async move {
+            s.update_profile(&moved, None, &ctx("officer")).await.unwrap();
+            s.record_figures(&moved.nib, &figures(2025, 80, 1), &ctx("officer")).await.unwrap();
+            s.register_enterprise(&other, &ctx("officer")).await.unwrap();
+            s.record_figures(&other.nib, &figures(2024, 3, 1), &ctx("officer")).await.unwrap();
+        }
+    };
+    let pool = db.store.primary_pool().clone();
+    db.store.begin_bulk_load(ANNOUNCED).await.unwrap();
+    load(&db.store, &[rows(0, 300)]).await;
+    assert!(shape(&pool).await.3 > 0, "in the mode");
+    others(db.store.clone()).await;
+    db.store.end_bulk_load().await.unwrap();
+    load(&plain.store, &[rows(0, 300)]).await;
+    others(plain.store.clone()).await;
+
+    let division: String = sqlx::query_scalar("SELECT insight_division FROM enterprises WHERE nib = $1")
+        .bind(moved.nib.as_str())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(division, "13");
+    assert_eq!(shape(&pool).await.4, 602);
+    assert_eq!(dump(&pool).await, dump(plain.store.primary_pool()).await);
+}
